@@ -1,0 +1,3 @@
+from sombrilla.cli import main
+
+main()

@@ -1,0 +1,105 @@
+"""Account endpoints: token, me, language, export, log out everywhere, delete. As thin as the views."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from ninja import Field, Router, Schema
+
+from sombrilla.accounts import selectors, services, throttle
+
+router = Router(tags=["account"])
+
+
+class Detail(Schema):
+    detail: str
+
+
+class TokenIn(Schema):
+    pseudonym: str = Field(max_length=64)
+    passphrase: str = Field(max_length=200)
+    otp: str = Field("", max_length=8, description="Required for staff, admin and analyst accounts")
+    label: str = Field("", max_length=60)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: str
+
+
+class MembershipOut(Schema):
+    id: str
+    organisation: str
+    role: str
+    joined_month: str
+
+
+class MeOut(Schema):
+    id: str
+    pseudonym: str
+    language: str
+    membership: MembershipOut | None
+
+
+class LanguageIn(Schema):
+    language: str = Field(max_length=10)
+
+
+class PassphraseIn(Schema):
+    passphrase: str = Field(max_length=200)
+
+
+def _me(account) -> MeOut:
+    membership = getattr(account, "membership", None)
+    return MeOut(
+        id=str(account.pk), pseudonym=account.pseudonym, language=account.language,
+        membership=MembershipOut(
+            id=str(membership.pk), organisation=membership.organisation.name, role=membership.role,
+            joined_month=membership.joined_on.strftime("%Y-%m"),
+        ) if membership else None,
+    )
+
+
+@router.post("auth/token", auth=None, response={201: TokenOut, 401: Detail, 429: Detail})
+def token_create(request, payload: TokenIn):
+    verdict = throttle.check(pseudonym=payload.pseudonym, client_key=request.client_key)
+    if not verdict.allowed:
+        return 429, {"detail": _("Too many attempts. Try again later.")}
+    account = authenticate(request, username=payload.pseudonym, password=payload.passphrase)
+    membership = getattr(account, "membership", None) if account else None
+    ok = account is not None and not (membership and membership.is_suspended)
+    if ok and (account.is_superuser or (membership and membership.needs_two_factor)):
+        device = TOTPDevice.objects.filter(user=account, confirmed=True).first()
+        ok = device is not None and payload.otp.isdigit() and device.verify_token(payload.otp)
+    if not ok:
+        throttle.record_failure(pseudonym=payload.pseudonym, client_key=request.client_key)
+        return 401, {"detail": _("This pseudonym and passphrase do not match.")}
+    throttle.record_success(pseudonym=payload.pseudonym)
+    token, raw = services.api_token_create(account=account, label=payload.label)
+    return 201, TokenOut(token=raw, expires_at=token.expires_at.isoformat())
+
+
+@router.get("me", response=MeOut)
+def me(request):
+    return _me(request.auth)
+
+
+@router.put("me/language", response={200: MeOut, 400: Detail})
+def me_language(request, payload: LanguageIn):
+    return 200, _me(services.account_set_language(account=request.auth, language=payload.language))
+
+
+@router.get("me/export", response=dict)
+def me_export(request):
+    return selectors.account_export(account=request.auth)
+
+
+@router.post("me/logout-everywhere", response={204: None})
+def me_logout_everywhere(request):
+    services.account_logout_everywhere(account=request.auth)
+    return 204, None
+
+
+@router.post("me/delete", response={204: None, 400: Detail})
+def me_delete(request, payload: PassphraseIn):
+    services.account_delete(account=request.auth, passphrase=payload.passphrase)
+    return 204, None

@@ -1,0 +1,66 @@
+"""Load the demo organisation and print its logins. Demo mode only: the passphrases here are public."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sombrilla.accounts import services
+from sombrilla.accounts.models import Account, Area, Membership, Organisation, Role
+
+DEMO_PASSPHRASE = "demo-umbrella-river-7"
+# Fixed authenticator keys, so `sombrilla demo_totp carol` can print today's code for the demo.
+DEMO_TOTP_KEYS = {"carol": "3132333435363738393031323334353637383930", "dana": "3132333435363738393031323334353637383931",
+                  "nina": "3132333435363738393031323334353637383932"}
+PEOPLE = [
+    ("alice", Role.MEMBER), ("bob", Role.MODERATOR), ("carol", Role.STAFF), ("dana", Role.ADMIN),
+    ("nina", Role.ANALYST), ("rosa", Role.MEMBER), ("lena", Role.MEMBER), ("mia", Role.MEMBER),
+    ("zoe", Role.MEMBER), ("ines", Role.MEMBER),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation (idempotent) and print logins and fresh invitation codes."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEMO:
+            raise CommandError("demo_data runs only in demo mode (SOMBRILLA_DEMO=1): its passphrases are public.")
+        organisation = Organisation.objects.filter(slug="demo").first() or self._create()
+        admin = Membership.objects.get(organisation=organisation, account__pseudonym="dana")
+        codes = [services.invitation_issue(actor=admin, note="demo")[1] for _ in range(3)]
+        self.stdout.write(self.style.SUCCESS("\nSombrilla demo is ready on http://127.0.0.1:8000/\n"))
+        self.stdout.write(f"Every demo account's passphrase: {DEMO_PASSPHRASE}")
+        for pseudonym, role in PEOPLE[:5]:
+            extra = " (two-factor: run `.venv/bin/sombrilla demo_totp %s` for the code)" % pseudonym \
+                if pseudonym in DEMO_TOTP_KEYS else ""
+            self.stdout.write(f"  {pseudonym:<6} {role.label}{extra}")
+        self.stdout.write("Invitation codes to join as a new member (each works once):")
+        for code in codes:
+            self.stdout.write(f"  {code}   http://127.0.0.1:8000/join/?code={code}")
+        self.stdout.write("")
+
+    def _create(self) -> Organisation:
+        organisation = services.organisation_create(
+            slug="demo", name="Demo Collective", default_country="KE", vouch_quota=2,
+            about="A sex-worker-led collective (demo). We share safety alerts, rights information and support.",
+            how_to_join="Ask a member you trust or our outreach team for an invitation code.",
+        )
+        kenya = services.area_create(actor=None, organisation=organisation, name="Kenya", kind=Area.Kind.COUNTRY)
+        nairobi = services.area_create(actor=None, organisation=organisation, name="Nairobi", kind=Area.Kind.CITY,
+                                       parent=kenya)
+        for district in ("Westlands", "Kibera", "CBD"):
+            services.area_create(actor=None, organisation=organisation, name=district, kind=Area.Kind.DISTRICT,
+                                 parent=nairobi)
+        services.area_create(actor=None, organisation=organisation, name="Mombasa", kind=Area.Kind.CITY,
+                             parent=kenya)
+        for pseudonym, role in PEOPLE:
+            account = Account(pseudonym=pseudonym, language="en")
+            account.set_password(DEMO_PASSPHRASE)
+            account.save()
+            Membership.objects.create(account=account, organisation=organisation, role=role,
+                                      joined_on=organisation.created_at.date().replace(day=1))
+            if pseudonym in DEMO_TOTP_KEYS:
+                TOTPDevice.objects.create(user=account, name="demo", key=DEMO_TOTP_KEYS[pseudonym], confirmed=True)
+        services.organisation_create(slug="other", name="Other Collective (demo)")
+        return organisation

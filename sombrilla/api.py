@@ -1,0 +1,79 @@
+"""The JSON API at /api/v1: mounts each app's router. Docs UI is off (it would load from another host);
+the OpenAPI schema itself is public at /api/v1/openapi.json."""
+
+from django.core.exceptions import ValidationError
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from sombrilla.accounts import selectors
+from sombrilla.accounts.services import AccountError, PermissionDenied
+
+
+def _allowed(request, account) -> bool:
+    membership = getattr(account, "membership", None)
+    if membership is not None and membership.is_suspended:
+        return False
+    request.membership = membership
+    return True
+
+
+class TokenAuth(HttpBearer):
+    """Bearer tokens for apps; a token is only ever issued after passphrase (and two-factor) checks."""
+
+    def authenticate(self, request, token):
+        account = selectors.api_token_account(raw=token[:200])
+        if account is None or not _allowed(request, account):
+            return None
+        request.user = account
+        return account
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's own session, with Django's CSRF check; staff sessions must have passed two-factor."""
+
+    param_name = "sessionid"
+
+    def _get_key(self, request):
+        return request.COOKIES.get(self._cookie_name())
+
+    @staticmethod
+    def _cookie_name():
+        from django.conf import settings
+
+        return settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request, key):
+        user = request.user
+        if not user.is_authenticated or not _allowed(request, user):
+            return None
+        membership = getattr(user, "membership", None)
+        if ((membership is not None and membership.needs_two_factor) or user.is_superuser) and not user.is_verified():
+            return None
+        return user
+
+
+api = NinjaAPI(
+    title="Sombrilla API",
+    version="1.0.0",
+    urls_namespace="api-1.0.0",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url=None,
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(AccountError)
+def account_error(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
+api.add_router("/", "sombrilla.accounts.api.router")

@@ -1,0 +1,61 @@
+"""Field encryption and keyed identifier hashing: the only module that touches `cryptography` or the pepper.
+
+Apps store sensitive text through `encrypt`/`decrypt` (or core.fields.EncryptedTextField) and match
+identifiers through `identifier_hash`. Nothing here may log its input or its output.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+class DecryptionError(Exception):
+    """The stored value was not encrypted with any key this deployment holds."""
+
+
+def _fernet() -> MultiFernet:
+    # Built per call: settings can change in tests, and key parsing costs microseconds.
+    return MultiFernet([Fernet(key.encode()) for key in settings.FIELD_ENCRYPTION_KEYS])
+
+
+def encrypt(plaintext: str) -> str:
+    return _fernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    except (InvalidToken, UnicodeError) as exc:
+        raise DecryptionError("no configured key decrypts this value") from exc
+
+
+def new_field_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def identifier_hash(kind: str, value: str) -> str:
+    """A keyed hash for matching a normalised identifier without keeping it.
+
+    The pepper lives outside the database, so a copy of the database alone cannot be
+    brute-forced back to phone numbers or pseudonyms. `kind` separates domains, so the
+    same string as a phone number and as a handle hash differently.
+    """
+    message = f"{kind}\x00{value}".encode()
+    return hmac.new(settings.IDENTIFIER_PEPPER.encode(), message, hashlib.sha256).hexdigest()
+
+
+def daily_client_key(client_address: str, day: str) -> str:
+    """A per-client key for short-lived cache counters that cannot be linked across days.
+
+    The salt is derived from SECRET_KEY and the date, so yesterday's keys are unrelatable to today's
+    and the address itself is never stored.
+    """
+    salt = hmac.new(settings.SECRET_KEY.encode(), f"client-salt\x00{day}".encode(), hashlib.sha256).digest()
+    return hmac.new(salt, client_address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def random_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)

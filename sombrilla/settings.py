@@ -1,0 +1,266 @@
+"""Sombrilla settings: every value comes from the environment (or an env file named by SOMBRILLA_ENV_FILE).
+
+Outside demo mode there are no usable secret defaults: a missing or demo key stops the server.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+
+
+def _load_env_file(path: Path) -> None:
+    """Read KEY=VALUE lines into os.environ without overriding what the environment already says."""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        os.environ.setdefault(key.strip(), value.strip().strip("'\""))
+
+
+_env_file = Path(os.environ.get("SOMBRILLA_ENV_FILE", PROJECT_DIR / ".env"))
+if _env_file.is_file():
+    _load_env_file(_env_file)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def envsecret(name: str, demo_value: str) -> str:
+    """A secret from NAME or from the file named by NAME_FILE (for Docker/systemd credentials)."""
+    if os.environ.get(f"{name}_FILE"):
+        return Path(os.environ[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
+    value = os.environ.get(name, "")
+    if value:
+        return value
+    if DEMO:
+        return demo_value
+    raise ImproperlyConfigured(f"{name} is not set: run `sombrilla init` to write an env file with fresh keys")
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Demo mode is the only mode with debug on and known keys; it is for a laptop on loopback.
+DEMO = envbool("SOMBRILLA_DEMO", False)
+DEBUG = DEMO and envbool("DEBUG", True)
+
+# Published on purpose: these keys protect nothing, and the server refuses them outside demo mode.
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production-5f1c0a9e7d2b4c6a8e0f1a3b5c7d9e1f"
+DEMO_FIELD_KEY = "ZGVtby1maWVsZC1rZXktbm90LWZvci1wcm9kdWN0aW8="
+DEMO_PEPPER = "demo-identifier-pepper-not-for-production"
+
+SECRET_KEY = envsecret("SECRET_KEY", DEMO_SECRET_KEY)
+# Newest key first; older keys only decrypt until `sombrilla reencrypt` has moved everything on.
+FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS") or [envsecret("FIELD_ENCRYPTION_KEYS", DEMO_FIELD_KEY)]
+IDENTIFIER_PEPPER = envsecret("IDENTIFIER_PEPPER", DEMO_PEPPER)
+
+if not DEMO and (
+    SECRET_KEY == DEMO_SECRET_KEY or DEMO_FIELD_KEY in FIELD_ENCRYPTION_KEYS or IDENTIFIER_PEPPER == DEMO_PEPPER
+):
+    raise ImproperlyConfigured("The demo keys are public: run `sombrilla init` for fresh keys before serving.")
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEMO else "")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+VAR_DIR = Path(os.environ.get("SOMBRILLA_VAR_DIR", PROJECT_DIR / "var"))
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'sombrilla.sqlite3'}",
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The test database is a file so that real server and worker processes started by tests share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "sombrilla.core",
+    "sombrilla.accounts",
+]
+
+MIDDLEWARE = [
+    "sombrilla.core.middleware.SecurityHeadersMiddleware",
+    "sombrilla.core.middleware.ForgetClientAddressMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sombrilla.accounts.middleware.MembershipMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sombrilla.urls"
+WSGI_APPLICATION = "sombrilla.wsgi.application"
+AUTH_USER_MODEL = "accounts.Account"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csrf",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "sombrilla.core.context_processors.site",
+            ],
+        },
+    }
+]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ["pseudonym"]}},
+    {"NAME": "sombrilla.accounts.validators.MaximumLengthValidator"},
+]
+PASSPHRASE_MAX_LENGTH = 128
+
+# Sessions: a short idle timeout protects a phone left unlocked; staff sessions are shorter still.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 8 * 3600)
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 14 * 86400)
+STAFF_SESSION_IDLE_SECONDS = envint("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
+STAFF_SESSION_ABSOLUTE_SECONDS = envint("STAFF_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+
+# The demo runs on plain-HTTP loopback, where browsers refuse Secure and __Host- cookies; nothing else relaxes.
+HTTPS = envbool("HTTPS", not DEMO)
+if HTTPS:
+    SESSION_COOKIE_NAME = "__Host-sid"
+    CSRF_COOKIE_NAME = "__Host-csrf"
+    LANGUAGE_COOKIE_NAME = "__Host-lang"
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 63072000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+else:
+    SESSION_COOKIE_NAME = "sid"
+    CSRF_COOKIE_NAME = "csrf"
+    LANGUAGE_COOKIE_NAME = "lang"
+if envbool("BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT: list[str] = []
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("ru", "Русский"),
+    ("fr", "Français"),
+    ("zh-hans", "中文"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_MAX_AGE = 31536000
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# What a phone's home screen and tab show: a deployment may look like anything.
+SITE_NAME = os.environ.get("SITE_NAME", "Sombrilla")
+SITE_ICON = os.environ.get("SITE_ICON", "umbrella")
+# The organisation the front page presents, for a deployment that hosts several.
+DEFAULT_ORGANISATION = os.environ.get("DEFAULT_ORGANISATION", "demo" if DEMO else "")
+# Where quick exit goes before a member's organisation has chosen its own neutral site.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# Django's admin is only for superusers and only at a path the deployment chooses; empty turns it off.
+ADMIN_PATH = os.environ.get("ADMIN_PATH", "demo-admin/" if DEMO else "").strip("/")
+
+LOGIN_FAILURES_BEFORE_LOCK = envint("LOGIN_FAILURES_BEFORE_LOCK", 5)
+LOGIN_LOCK_SECONDS = envint("LOGIN_LOCK_SECONDS", 60)
+LOGIN_LOCK_MAX_SECONDS = envint("LOGIN_LOCK_MAX_SECONDS", 3600)
+CLIENT_ATTEMPTS_PER_HOUR = envint("CLIENT_ATTEMPTS_PER_HOUR", 60)
+
+INVITATION_DAYS = envint("INVITATION_DAYS", 14)
+
+OTP_TOTP_ISSUER = SITE_NAME
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+# Logs name no person and no address: the formatter has no client fields, and the client address
+# is removed from every request before any app code or logger sees it (core.middleware).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+
+CSRF_FAILURE_VIEW = "sombrilla.core.views.csrf_failure"
