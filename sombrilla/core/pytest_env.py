@@ -12,3 +12,7 @@ os.environ.setdefault("ADMIN_PATH", "operator-test")
 os.environ.setdefault("QUICK_EXIT_URL", "https://neutral.invalid/")
 os.environ["SOMBRILLA_DEMO"] = "0"
 os.environ["SOMBRILLA_ENV_FILE"] = os.devnull
+_var = os.environ.get("SOMBRILLA_VAR_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "var")
+os.environ.setdefault("STATIC_ROOT", os.path.join(_var, "test-static"))
+# Playwright's sync API runs an event loop in the test thread; Django's guard would refuse every query.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,0 +1,162 @@
+"""Shared fixtures: one account per role in organisation A, staff of organisation B, a live server with the
+full middleware stack, and a real headless Chromium.
+
+People: alice (member), bob (moderator), carol (staff), dana (admin), nina (network analyst) of
+organisation A; mallory (staff) of organisation B. Every one's passphrase is PASSPHRASE.
+"""
+
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.test.testcases import LiveServerThread
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sombrilla.accounts import services
+from sombrilla.accounts.models import Account, Membership, Role
+from sombrilla.core import clock
+
+PASSPHRASE = "correct-horse-battery-staple"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static():
+    """Pages link hashed, compressed static files, exactly as in production."""
+    call_command("collectstatic", "--noinput", "-v", "0")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_member(organisation, pseudonym: str, role: str = Role.MEMBER, invited_by=None) -> Membership:
+    account = Account(pseudonym=pseudonym, language="en")
+    account.set_password(PASSPHRASE)
+    account.save()
+    membership = Membership.objects.create(
+        account=account, organisation=organisation, role=role, invited_by=invited_by,
+        joined_on=clock.now().date().replace(day=1),
+    )
+    if membership.needs_two_factor:
+        TOTPDevice.objects.create(user=account, name="test", confirmed=True)
+    return membership
+
+
+def totp_now(membership: Membership) -> str:
+    from django_otp.oath import totp
+
+    device = TOTPDevice.objects.get(user=membership.account, confirmed=True)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def log_in(client, membership: Membership):
+    """Log a test client in as `membership`, with two-factor already passed where the role needs it."""
+    client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
+    if membership.needs_two_factor:
+        session = client.session
+        session["otp_device_id"] = TOTPDevice.objects.get(user=membership.account).persistent_id
+        session.save()
+    return client
+
+
+@pytest.fixture
+def org_a(db):
+    return services.organisation_create(slug="org-a", name="Collective A", default_country="KE")
+
+
+@pytest.fixture
+def org_b(db):
+    return services.organisation_create(slug="org-b", name="Collective B", default_country="MX")
+
+
+@pytest.fixture
+def dana(org_a):
+    return make_member(org_a, "dana", Role.ADMIN)
+
+
+@pytest.fixture
+def carol(org_a, dana):
+    return make_member(org_a, "carol", Role.STAFF, invited_by=dana)
+
+
+@pytest.fixture
+def bob(org_a, carol):
+    return make_member(org_a, "bob", Role.MODERATOR, invited_by=carol)
+
+
+@pytest.fixture
+def alice(org_a, carol):
+    return make_member(org_a, "alice", Role.MEMBER, invited_by=carol)
+
+
+@pytest.fixture
+def nina(org_a):
+    return make_member(org_a, "nina", Role.ANALYST)
+
+
+@pytest.fixture
+def mallory(org_b):
+    return make_member(org_b, "mallory", Role.STAFF)
+
+
+@pytest.fixture
+def people(alice, bob, carol, dana, nina, mallory):
+    return {"alice": alice, "bob": bob, "carol": carol, "dana": dana, "nina": nina, "mallory": mallory}
+
+
+class _FullStackServerThread(LiveServerThread):
+    """Django's live server thread, but serving through the whole middleware stack (WhiteNoise included),
+    so static files get the same headers and compression as in production."""
+
+    def __init__(self, host, connections_override=None, port=0):
+        super().__init__(host, lambda handler: handler, connections_override, port)
+
+
+@pytest.fixture
+def live_url(transactional_db):
+    thread = _FullStackServerThread("127.0.0.1")
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    yield f"http://127.0.0.1:{thread.port}"
+    thread.terminate()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: `make test` installs it from the system's packages")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_no_js(chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    yield page
+    context.close()
