@@ -6,7 +6,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help demo test test-sqlite test-postgres lint chromium messages lock clean
+.PHONY: help demo test test-sqlite test-postgres lint tools messages lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,10 +26,12 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-test.lock
 	@touch $@
 
-chromium: ## Install Debian's Chromium for the browser tests, if missing
-	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
-	  echo "Installing Chromium from the system's packages for the browser tests"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+tools: ## Install Chromium (browser tests) and gettext (translation checks) from the system's packages, if missing
+	@missing=""; \
+	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null && command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then echo "Installing$$missing from the system's packages"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
 demo: $(VENV)/.runtime ## Migrate, load the demo organisation and serve on http://127.0.0.1:8000
 	SOMBRILLA_DEMO=1 $(BIN)/sombrilla demo
@@ -37,11 +39,11 @@ demo: $(VENV)/.runtime ## Migrate, load the demo organisation and serve on http:
 lint: $(VENV)/.test ## ruff check
 	$(BIN)/ruff check sombrilla
 
-test-sqlite: $(VENV)/.test chromium
+test-sqlite: $(VENV)/.test tools
 	@echo "== test suite on SQLite"
 	DATABASE_URL= REDIS_URL= $(BIN)/pytest
 
-test-postgres: $(VENV)/.test chromium
+test-postgres: $(VENV)/.test tools
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  echo "== test suite on PostgreSQL (and Redis, if it answers)"; \
 	  redis=$$($(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 6379), 2); print('$(REDIS_TEST_URL)')" 2>/dev/null); \
