@@ -52,9 +52,11 @@ test-postgres: $(VENV)/.test tools
 
 test: lint test-sqlite test-postgres ## Install what the tests need and run everything (SQLite, then PostgreSQL)
 
-messages: $(VENV)/.test ## Extract strings into every language's .po and compile .mo
-	cd sombrilla && ../$(BIN)/django-admin makemessages --all --no-obsolete --no-location --ignore='*/tests/*' \
-	  && ../$(BIN)/django-admin compilemessages
+LOCALES := es ru fr zh_Hans ar
+messages: $(VENV)/.test tools ## Extract strings into every language's .po and compile the .mo files
+	cd sombrilla && SOMBRILLA_DEMO=1 ../$(BIN)/python -m sombrilla makemessages $(LOCALES:%=-l %) \
+	  --no-obsolete --no-location --ignore='*/tests/*' --ignore=conftest.py \
+	  && SOMBRILLA_DEMO=1 ../$(BIN)/python -m sombrilla compilemessages
 
 lock: $(BIN)/python ## Re-pin the dependencies from pyproject.toml
 	$(BIN)/python -m pip install -q pip-tools
