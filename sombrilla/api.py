@@ -1,11 +1,13 @@
 """The JSON API at /api/v1: mounts each app's router. Docs UI is off (it would load from another host);
 the OpenAPI schema itself is public at /api/v1/openapi.json."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
 from sombrilla.accounts import selectors
+from sombrilla.accounts.access import two_factor_required
 from sombrilla.accounts.services import AccountError, PermissionDenied
 
 
@@ -31,23 +33,21 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The browser's own session, with Django's CSRF check; staff sessions must have passed two-factor."""
 
-    param_name = "sessionid"
+    def __init__(self):
+        self.param_name = settings.SESSION_COOKIE_NAME
+        super().__init__(csrf=True)
 
     def _get_key(self, request):
-        return request.COOKIES.get(self._cookie_name())
-
-    @staticmethod
-    def _cookie_name():
-        from django.conf import settings
-
-        return settings.SESSION_COOKIE_NAME
+        # Without a session cookie this is not a browser call: answer 401, not a CSRF 403.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         user = request.user
         if not user.is_authenticated or not _allowed(request, user):
             return None
-        membership = getattr(user, "membership", None)
-        if ((membership is not None and membership.needs_two_factor) or user.is_superuser) and not user.is_verified():
+        if two_factor_required(user) and not user.is_verified():
             return None
         return user
 

@@ -28,7 +28,7 @@ def _write_env_file(path: Path) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
-    print(f"Wrote {path} (mode 0600) with fresh keys. Set ALLOWED_HOSTS, then: sombrilla migrate && sombrilla serve")
+    sys.stdout.write(f"Wrote {path} (mode 0600) with fresh keys. Set ALLOWED_HOSTS, then: sombrilla migrate && serve\n")
 
 
 def _django(*argv: str) -> None:

@@ -16,7 +16,7 @@ from sombrilla.accounts import services
 from sombrilla.accounts.models import Account, Membership, Role
 from sombrilla.core import clock
 
-PASSPHRASE = "correct-horse-battery-staple"
+PASSPHRASE = "correct-horse-battery-staple"  # noqa: S105 - the test accounts' shared passphrase
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",

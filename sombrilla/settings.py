@@ -8,7 +8,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -71,7 +70,7 @@ DEMO = envbool("SOMBRILLA_DEMO", False)
 DEBUG = DEMO and envbool("DEBUG", True)
 
 # Published on purpose: these keys protect nothing, and the server refuses them outside demo mode.
-DEMO_SECRET_KEY = "demo-secret-key-not-for-production-5f1c0a9e7d2b4c6a8e0f1a3b5c7d9e1f"
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production-5f1c0a9e7d2b4c6a8e0f1a3b5c7d9e1f"  # noqa: S105
 DEMO_FIELD_KEY = "ZGVtby1maWVsZC1rZXktbm90LWZvci1wcm9kdWN0aW8="
 DEMO_PEPPER = "demo-identifier-pepper-not-for-production"
 

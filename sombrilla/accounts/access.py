@@ -25,6 +25,12 @@ PUBLIC_VIEWS = {
 TWO_FACTOR_EXEMPT = PUBLIC_VIEWS | {"accounts:two_factor"}
 
 
+def two_factor_required(user) -> bool:
+    """Roles that can see other members' data (and operators) must pass TOTP at every login."""
+    membership = getattr(user, "membership", None)
+    return user.is_superuser or (membership is not None and membership.needs_two_factor)
+
+
 def role_required(*roles: Role):
     """Allow only memberships in one of `roles`; anyone else gets a 404, not a hint that the page exists."""
 

@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Field, Router, Schema
 
 from sombrilla.accounts import selectors, services, throttle
+from sombrilla.accounts.access import two_factor_required
 
 router = Router(tags=["account"])
 
@@ -67,7 +68,7 @@ def token_create(request, payload: TokenIn):
     account = authenticate(request, username=payload.pseudonym, password=payload.passphrase)
     membership = getattr(account, "membership", None) if account else None
     ok = account is not None and not (membership and membership.is_suspended)
-    if ok and (account.is_superuser or (membership and membership.needs_two_factor)):
+    if ok and two_factor_required(account):
         device = TOTPDevice.objects.filter(user=account, confirmed=True).first()
         ok = device is not None and payload.otp.isdigit() and device.verify_token(payload.otp)
     if not ok:

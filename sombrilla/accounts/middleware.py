@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
-from sombrilla.accounts.access import PUBLIC_VIEWS, TWO_FACTOR_EXEMPT
+from sombrilla.accounts.access import PUBLIC_VIEWS, TWO_FACTOR_EXEMPT, two_factor_required
 from sombrilla.core import clock
 
 
@@ -39,8 +39,7 @@ class MembershipMiddleware:
     @staticmethod
     def _session_expired(request, user) -> bool:
         now = clock.now().timestamp()
-        membership = getattr(user, "membership", None)
-        staff = user.is_superuser or (membership is not None and membership.needs_two_factor)
+        staff = two_factor_required(user)
         idle = settings.STAFF_SESSION_IDLE_SECONDS if staff else settings.SESSION_IDLE_SECONDS
         absolute = settings.STAFF_SESSION_ABSOLUTE_SECONDS if staff else settings.SESSION_ABSOLUTE_SECONDS
         started = request.session.setdefault("started_at", now)
@@ -63,8 +62,6 @@ class MembershipMiddleware:
             if name in PUBLIC_VIEWS:
                 return None
             return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.path}")
-        membership = request.membership
-        needs_2fa = request.user.is_superuser or (membership is not None and membership.needs_two_factor)
-        if needs_2fa and not request.user.is_verified() and name not in TWO_FACTOR_EXEMPT:
+        if two_factor_required(request.user) and not request.user.is_verified() and name not in TWO_FACTOR_EXEMPT:
             return redirect("accounts:two_factor")
         return None

@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sombrilla.accounts import forms, selectors, services, throttle
-from sombrilla.accounts.access import admin_required, member_required, staff_required
+from sombrilla.accounts.access import admin_required, member_required, staff_required, two_factor_required
 from sombrilla.accounts.models import Invitation, Role
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
@@ -260,6 +260,8 @@ def account_delete(request):
 
 def two_factor(request):
     """Set up an authenticator (first time) or enter today's code (every login) for staff roles."""
+    if not two_factor_required(request.user):
+        return redirect("accounts:home")
     confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     form = forms.TokenForm(request.POST or None)
     if confirmed is not None and not request.user.is_verified():

@@ -6,7 +6,9 @@ from sombrilla.core.audit import AuditAction
 from sombrilla.core.models import AuditEntry
 
 
-def audit_record(*, actor, action: AuditAction, target_type: str = "", target_id: uuid.UUID | None = None) -> AuditEntry:
+def audit_record(
+    *, actor, action: AuditAction, target_type: str = "", target_id: uuid.UUID | None = None
+) -> AuditEntry:
     """Record that `actor` (a Membership) did `action`. Stores ids and the actor's pseudonym only."""
     return AuditEntry.objects.create(
         organisation=actor.organisation,

@@ -8,10 +8,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sombrilla.accounts import services
 from sombrilla.accounts.models import Account, Area, Membership, Organisation, Role
 
-DEMO_PASSPHRASE = "demo-umbrella-river-7"
+DEMO_PASSPHRASE = "demo-umbrella-river-7"  # noqa: S105 - public by design, demo mode only
 # Fixed authenticator keys, so `sombrilla demo_totp carol` can print today's code for the demo.
-DEMO_TOTP_KEYS = {"carol": "3132333435363738393031323334353637383930", "dana": "3132333435363738393031323334353637383931",
-                  "nina": "3132333435363738393031323334353637383932"}
+DEMO_TOTP_KEYS = {
+    "carol": "3132333435363738393031323334353637383930",
+    "dana": "3132333435363738393031323334353637383931",
+    "nina": "3132333435363738393031323334353637383932",
+}
 PEOPLE = [
     ("alice", Role.MEMBER), ("bob", Role.MODERATOR), ("carol", Role.STAFF), ("dana", Role.ADMIN),
     ("nina", Role.ANALYST), ("rosa", Role.MEMBER), ("lena", Role.MEMBER), ("mia", Role.MEMBER),
@@ -32,8 +35,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\nSombrilla demo is ready on http://127.0.0.1:8000/\n"))
         self.stdout.write(f"Every demo account's passphrase: {DEMO_PASSPHRASE}")
         for pseudonym, role in PEOPLE[:5]:
-            extra = " (two-factor: run `.venv/bin/sombrilla demo_totp %s` for the code)" % pseudonym \
-                if pseudonym in DEMO_TOTP_KEYS else ""
+            extra = ""
+            if pseudonym in DEMO_TOTP_KEYS:
+                extra = f" (two-factor: run `.venv/bin/sombrilla demo_totp {pseudonym}` for the code)"
             self.stdout.write(f"  {pseudonym:<6} {role.label}{extra}")
         self.stdout.write("Invitation codes to join as a new member (each works once):")
         for code in codes:
