@@ -88,7 +88,7 @@ class NoteForm(forms.Form):
 class AreaForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Area.Kind.choices)
-    parent = forms.ChoiceField(label=_("Inside"), required=False)
+    parent = forms.ChoiceField(label=_("Part of"), required=False)
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,5 +104,5 @@ class OrganisationForm(forms.Form):
     quick_exit_url = forms.URLField(label=_("Quick exit goes to"), required=False, assume_scheme="https")
     vouch_quota = forms.IntegerField(label=_("Invitations each member may give"), min_value=0, max_value=50)
     invitation_days = forms.IntegerField(label=_("Days an invitation stays valid"), min_value=1, max_value=90)
-    default_country = forms.CharField(label=_("Default country code"), max_length=2, required=False)
+    default_country = forms.CharField(label=_("Country (two-letter code, e.g. KE)"), max_length=2, required=False)
     shares_with_network = forms.BooleanField(label=_("Share anonymous figures with the network"), required=False)

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 
@@ -20,4 +19,6 @@ class MaximumLengthValidator:
             )
 
     def get_help_text(self):
-        return _("At most %(max)d characters.") % {"max": settings.PASSPHRASE_MAX_LENGTH}
+        return ngettext("At most %(max)d character.", "At most %(max)d characters.", settings.PASSPHRASE_MAX_LENGTH) % {
+            "max": settings.PASSPHRASE_MAX_LENGTH
+        }

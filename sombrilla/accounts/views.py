@@ -8,10 +8,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -36,10 +37,23 @@ def _form_error(form, exc: Exception) -> None:
 
 def _safe_next(request, fallback: str = "accounts:home"):
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        return redirect(target)
+    # Only a path on this site; never redirect(target), which would read a bare word as a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                                  require_https=request.is_secure()):
+        return HttpResponseRedirect(target)
     return redirect(fallback)
+
+
+def _throttled(request, form, pseudonym: str) -> bool:
+    """Refuse a login or recovery attempt while the account or this client is locked out."""
+    verdict = throttle.check(pseudonym=pseudonym, client_key=request.client_key)
+    if verdict.allowed:
+        return False
+    minutes = max(1, -(-verdict.retry_after // 60))
+    form.add_error(None, ngettext("Too many attempts. Wait %(minutes)d minute and try again.",
+                                  "Too many attempts. Wait %(minutes)d minutes and try again.", minutes)
+                   % {"minutes": minutes})
+    return True
 
 
 # Public pages -----------------------------------------------------------------------------------
@@ -87,10 +101,7 @@ def login_view(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         pseudonym = form.cleaned_data["pseudonym"]
-        verdict = throttle.check(pseudonym=pseudonym, client_key=request.client_key)
-        if not verdict.allowed:
-            form.add_error(None, _("Too many attempts. Wait %(minutes)d minutes and try again.")
-                           % {"minutes": max(1, verdict.retry_after // 60)})
+        if _throttled(request, form, pseudonym):
             status = 429
         else:
             account = authenticate(request, username=pseudonym, password=form.cleaned_data["passphrase"])
@@ -111,10 +122,7 @@ def recover(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         pseudonym = form.cleaned_data["pseudonym"]
-        verdict = throttle.check(pseudonym=pseudonym, client_key=request.client_key)
-        if not verdict.allowed:
-            form.add_error(None, _("Too many attempts. Wait %(minutes)d minutes and try again.")
-                           % {"minutes": max(1, verdict.retry_after // 60)})
+        if _throttled(request, form, pseudonym):
             status = 429
         else:
             try:
@@ -338,7 +346,8 @@ def invitation_revoke(request, invitation_id):
 
 @staff_required
 def members(request):
-    query = request.GET.get("q", "")[:32]
+    # A NUL character can never be in a pseudonym, and PostgreSQL refuses it in a query: drop it.
+    query = request.GET.get("q", "").replace("\x00", "")[:32]
     audit_record(actor=request.membership, action=AuditAction.MEMBER_LIST_VIEWED)
     return render(request, "accounts/members.html", {
         "members": selectors.membership_list(actor=request.membership, query=query)[:500], "query": query,
@@ -373,7 +382,8 @@ def member_detail(request, membership_id):
     # Reading the record shows the encrypted staff note: audited like any other sensitive read.
     audit_record(actor=request.membership, action=AuditAction.MEMBER_VIEWED, target_type="membership",
                  target_id=member.pk)
-    note_form = forms.NoteForm(initial={"note": member.staff_note})
+    if not note_form.errors:  # a refused note stays on screen with the reason, not silently replaced
+        note_form = forms.NoteForm(initial={"note": member.staff_note})
     return render(request, "accounts/member.html",
                   {"member": member, "role_form": role_form, "note_form": note_form})
 

@@ -13,7 +13,7 @@ class AuditAction(models.TextChoices):
     MEMBER_NOTE_CHANGED = "member.note_changed", _("changed a staff note")
     INVITATION_ISSUED = "invitation.issued", _("issued an invitation")
     INVITATION_REVOKED = "invitation.revoked", _("revoked an invitation")
-    VOUCHING_VIEWED = "vouching.viewed", _("viewed the vouching tree")
+    VOUCHING_VIEWED = "vouching.viewed", _("viewed who invited whom")
     ORGANISATION_CHANGED = "organisation.changed", _("changed the organisation's settings")
     AREA_ADDED = "area.added", _("added an area")
     AUDIT_VIEWED = "audit.viewed", _("viewed the audit log")

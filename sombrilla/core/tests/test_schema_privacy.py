@@ -50,3 +50,12 @@ def test_it_addresses_every_own_model_by_a_random_uuid():
         and not isinstance(model._meta.pk, UUIDField)
     ]
     assert sequential == []
+
+
+def test_it_has_a_migration_for_every_model_change(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
