@@ -193,6 +193,9 @@ if HTTPS:
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 63072000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+    # Preloading is a hard-to-undo commitment for the whole domain that only its owner can make; with it
+    # off by default, `check --deploy --fail-level WARNING` (run by `sombrilla serve`) must not refuse to start.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 else:
     SESSION_COOKIE_NAME = "sid"
     CSRF_COOKIE_NAME = "csrf"
@@ -201,7 +204,8 @@ if envbool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT: list[str] = []
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# Not "no-referrer": with it browsers send `Origin: null` on same-origin POSTs and CSRF refuses every form.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

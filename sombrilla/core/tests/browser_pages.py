@@ -1,0 +1,100 @@
+"""Every page of the app, and how to open each one cold in Chromium as the right person.
+
+Shared by the page-budget and accessibility tests so both check the same list: a page added to the app
+and missing here is caught by neither, so add it here.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sombrilla.accounts.models import Account, Membership, Role
+from sombrilla.conftest import PASSPHRASE, log_in
+from sombrilla.core import clock
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str  # may hold "{alice}": alice's membership id
+    who: str | None = None  # a person from the `people` fixture, "newstaff", or None for anonymous
+    status: int = 200
+
+
+PAGES = [
+    Page("front", "/"),
+    Page("organisation", "/o/org-a/"),
+    Page("join", "/join/"),
+    Page("login", "/login/"),
+    Page("recover", "/recover/"),
+    Page("logout", "/logout/"),
+    Page("home", "/home/", "alice"),
+    Page("account", "/account/", "alice"),
+    Page("invitations", "/invitations/", "alice"),
+    Page("account-delete", "/account/delete/", "alice"),
+    Page("staff-members", "/staff/members/", "carol"),
+    Page("staff-member", "/staff/members/{alice}/", "carol"),
+    Page("staff-vouching", "/staff/vouching/", "carol"),
+    Page("staff-areas", "/staff/areas/", "carol"),
+    Page("staff-organisation", "/staff/organisation/", "dana"),
+    Page("staff-audit", "/staff/audit/", "dana"),
+    Page("two-factor-setup", "/account/two-factor/", "newstaff"),
+    # Anonymous visitors are sent to the login page for any unknown path, so the 404 is a member's.
+    Page("not-found", "/no-such-page/", "alice", status=404),
+]
+
+
+def staff_without_device(organisation) -> Membership:
+    """A staff member who has not set up an authenticator yet (conftest's people all have one)."""
+    account = Account(pseudonym="newstaff", language="en")
+    account.set_password(PASSPHRASE)
+    account.save()
+    membership = Membership.objects.create(account=account, organisation=organisation, role=Role.STAFF,
+                                           joined_on=clock.now().date())
+    assert not TOTPDevice.objects.filter(user=account).exists()
+    return membership
+
+
+def session_cookie(live_url: str, membership: Membership) -> dict:
+    """A logged-in session (two-factor passed where the role needs it) as a Playwright cookie, so the page is
+    measured on its own, without the login pages before it."""
+    client = Client()
+    if TOTPDevice.objects.filter(user=membership.account).exists():
+        log_in(client, membership)
+    else:
+        client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
+    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": live_url}
+
+
+def language_cookie(live_url: str, language: str) -> dict:
+    return {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_url}
+
+
+def open_cold(chromium, live_url: str, page: Page, people: dict, language: str = "en", **context_options):
+    """Open `page` in a brand-new browser context (empty cache, no service worker, no cookies but ours).
+
+    Returns (context, browser page, main response, every request the page made). The caller closes the context.
+    """
+    context = chromium.new_context(**context_options)
+    cookies = [language_cookie(live_url, language)]
+    if page.who is not None:
+        membership = people[page.who]
+        if membership.account.language != language:
+            # A logged-in member's saved language wins over the cookie.
+            Account.objects.filter(pk=membership.account.pk).update(language=language)
+        cookies.append(session_cookie(live_url, membership))
+    context.add_cookies(cookies)
+    requests = []
+    context.on("request", lambda request: requests.append(request))
+    tab = context.new_page()
+    response = tab.goto(live_url + page.path.format(alice=people["alice"].pk), wait_until="networkidle")
+    return context, tab, response, requests
+
+
+def same_host(url: str, live_url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "data" or parts.netloc == urlsplit(live_url).netloc
