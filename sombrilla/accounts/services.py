@@ -202,7 +202,8 @@ def account_join(*, code: str, pseudonym: str, passphrase: str, language: str = 
     Returns the membership and the recovery codes, which exist in plaintext only in this return value.
     """
     invitation = (
-        Invitation.objects.select_for_update()
+        # Lock the invitation row only: PostgreSQL refuses FOR UPDATE on the nullable side of the issued_by join.
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation", "issued_by")
         .filter(code_hash=codes.code_hash("invitation", code))
         .first()
