@@ -49,7 +49,16 @@ def _serve(bind: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _run(list(sys.argv[1:] if argv is None else argv))
+    except ImproperlyConfigured as exc:
+        # A configuration mistake deserves one clear line, not a traceback.
+        sys.exit(f"sombrilla: {exc}")
+
+
+def _run(argv: list[str]) -> None:
     command = argv[0] if argv else "help"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sombrilla.settings")
     if command == "init":

@@ -3,6 +3,7 @@
 Outside demo mode there are no usable secret defaults: a missing or demo key stops the server.
 """
 
+import base64
 import os
 from pathlib import Path
 
@@ -78,6 +79,13 @@ SECRET_KEY = envsecret("SECRET_KEY", DEMO_SECRET_KEY)
 # Newest key first; older keys only decrypt until `sombrilla reencrypt` has moved everything on.
 FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS") or [envsecret("FIELD_ENCRYPTION_KEYS", DEMO_FIELD_KEY)]
 IDENTIFIER_PEPPER = envsecret("IDENTIFIER_PEPPER", DEMO_PEPPER)
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except ValueError:
+        _valid = False
+    if not _valid:
+        raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS entry must be a Fernet key (`sombrilla init` makes them)")
 
 if not DEMO and (
     SECRET_KEY == DEMO_SECRET_KEY or DEMO_FIELD_KEY in FIELD_ENCRYPTION_KEYS or IDENTIFIER_PEPPER == DEMO_PEPPER

@@ -74,6 +74,10 @@ def organisation(request, slug):
 
 
 def join(request):
+    if request.user.is_authenticated:
+        # Joining again would silently switch this phone to a second account; one person, one pseudonym.
+        messages.info(request, _("You are already a member. Log out first to join with another pseudonym."))
+        return redirect("accounts:home")
     form = forms.JoinForm(request.POST or None, initial={"code": request.GET.get("code", "")[:40]})
     if request.method == "POST" and form.is_valid():
         try:

@@ -149,8 +149,15 @@ def test_it_explains_a_malformed_value(tmp_path, name, value, message):
     env = _clean_env(tmp_path, ALLOWED_HOSTS="example.org", **_fresh_keys(), **{name: value})
     result = _sombrilla("check", env=env, cwd=tmp_path)
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
+    assert "Traceback" not in result.stderr  # one clear line, not a stack trace
     assert message in result.stderr
+
+
+def test_it_refuses_a_malformed_field_encryption_key(tmp_path):
+    env = _clean_env(tmp_path, ALLOWED_HOSTS="example.org", **{**_fresh_keys(), "FIELD_ENCRYPTION_KEYS": "abc"})
+    result = _sombrilla("check", env=env, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS entry must be a Fernet key" in result.stderr
 
 
 def test_it_serves_with_an_access_log_that_has_no_address_user_agent_referer_or_query(monkeypatch):
