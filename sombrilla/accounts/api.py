@@ -1,9 +1,11 @@
 """Account endpoints: token, me, language, export, log out everywhere, delete. As thin as the views."""
 
 from django.contrib.auth import authenticate
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Field, Router, Schema
+from pydantic import field_validator
 
 from sombrilla.accounts import selectors, services, throttle
 from sombrilla.accounts.access import two_factor_required
@@ -15,7 +17,29 @@ class Detail(Schema):
     detail: str
 
 
-class TokenIn(Schema):
+class ValidationErrorOut(Schema):
+    detail: list[dict] = Field(description="One entry per field that is missing or not valid")
+
+
+class In(Schema):
+    """Every request body: text with a NUL character is refused with a 422 (PostgreSQL cannot store or
+    even compare it, so it would otherwise be a server error), exactly as Django's forms refuse it."""
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul_characters(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            # Django's own words for this, already translated in Django's catalogues.
+            raise ValueError(str(ProhibitNullCharactersValidator.message))
+        return value
+
+
+# What any operation may answer besides its own results, documented so clients know every answer.
+AUTH_ERRORS = {401: Detail, 403: Detail}
+BODY_ERRORS = {400: Detail, 422: ValidationErrorOut}
+
+
+class TokenIn(In):
     pseudonym: str = Field(max_length=64)
     passphrase: str = Field(max_length=200)
     otp: str = Field("", max_length=8, description="Required for staff, admin and analyst accounts")
@@ -41,11 +65,11 @@ class MeOut(Schema):
     membership: MembershipOut | None
 
 
-class LanguageIn(Schema):
+class LanguageIn(In):
     language: str = Field(max_length=10)
 
 
-class PassphraseIn(Schema):
+class PassphraseIn(In):
     passphrase: str = Field(max_length=200)
 
 
@@ -60,7 +84,7 @@ def _me(account) -> MeOut:
     )
 
 
-@router.post("auth/token", auth=None, response={201: TokenOut, 401: Detail, 429: Detail})
+@router.post("auth/token", auth=None, response={201: TokenOut, 401: Detail, 429: Detail, **BODY_ERRORS})
 def token_create(request, payload: TokenIn):
     verdict = throttle.check(pseudonym=payload.pseudonym, client_key=request.client_key)
     if not verdict.allowed:
@@ -79,28 +103,28 @@ def token_create(request, payload: TokenIn):
     return 201, TokenOut(token=raw, expires_at=token.expires_at.isoformat())
 
 
-@router.get("me", response=MeOut)
+@router.get("me", response={200: MeOut, **AUTH_ERRORS})
 def me(request):
     return _me(request.auth)
 
 
-@router.put("me/language", response={200: MeOut, 400: Detail})
+@router.put("me/language", response={200: MeOut, **AUTH_ERRORS, **BODY_ERRORS})
 def me_language(request, payload: LanguageIn):
     return 200, _me(services.account_set_language(account=request.auth, language=payload.language))
 
 
-@router.get("me/export", response=dict)
+@router.get("me/export", response={200: dict, **AUTH_ERRORS})
 def me_export(request):
     return selectors.account_export(account=request.auth)
 
 
-@router.post("me/logout-everywhere", response={204: None})
+@router.post("me/logout-everywhere", response={204: None, **AUTH_ERRORS})
 def me_logout_everywhere(request):
     services.account_logout_everywhere(account=request.auth)
     return 204, None
 
 
-@router.post("me/delete", response={204: None, 400: Detail})
+@router.post("me/delete", response={204: None, **AUTH_ERRORS, **BODY_ERRORS})
 def me_delete(request, payload: PassphraseIn):
     services.account_delete(account=request.auth, passphrase=payload.passphrase)
     return 204, None
