@@ -85,7 +85,9 @@ for _key in FIELD_ENCRYPTION_KEYS:
     except ValueError:
         _valid = False
     if not _valid:
-        raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS entry must be a Fernet key (`sombrilla init` makes them)")
+        raise ImproperlyConfigured(
+            "Each FIELD_ENCRYPTION_KEYS entry must be a Fernet key (`sombrilla init` makes them)"
+        )
 
 if not DEMO and (
     SECRET_KEY == DEMO_SECRET_KEY or DEMO_FIELD_KEY in FIELD_ENCRYPTION_KEYS or IDENTIFIER_PEPPER == DEMO_PEPPER

@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
 from sombrilla.accounts import selectors, services, throttle
@@ -88,7 +88,7 @@ def _me(account) -> MeOut:
 def token_create(request, payload: TokenIn):
     verdict = throttle.check(pseudonym=payload.pseudonym, client_key=request.client_key)
     if not verdict.allowed:
-        return 429, {"detail": _("Too many attempts. Try again later.")}
+        return Status(429, {"detail": _("Too many attempts. Try again later.")})
     account = authenticate(request, username=payload.pseudonym, password=payload.passphrase)
     membership = getattr(account, "membership", None) if account else None
     ok = account is not None and not (membership and membership.is_suspended)
@@ -97,10 +97,10 @@ def token_create(request, payload: TokenIn):
         ok = device is not None and payload.otp.isdigit() and device.verify_token(payload.otp)
     if not ok:
         throttle.record_failure(pseudonym=payload.pseudonym, client_key=request.client_key)
-        return 401, {"detail": _("This pseudonym and passphrase do not match.")}
+        return Status(401, {"detail": _("This pseudonym and passphrase do not match.")})
     throttle.record_success(pseudonym=payload.pseudonym)
     token, raw = services.api_token_create(account=account, label=payload.label)
-    return 201, TokenOut(token=raw, expires_at=token.expires_at.isoformat())
+    return Status(201, TokenOut(token=raw, expires_at=token.expires_at.isoformat()))
 
 
 @router.get("me", response={200: MeOut, **AUTH_ERRORS})
@@ -110,7 +110,7 @@ def me(request):
 
 @router.put("me/language", response={200: MeOut, **AUTH_ERRORS, **BODY_ERRORS})
 def me_language(request, payload: LanguageIn):
-    return 200, _me(services.account_set_language(account=request.auth, language=payload.language))
+    return Status(200, _me(services.account_set_language(account=request.auth, language=payload.language)))
 
 
 @router.get("me/export", response={200: dict, **AUTH_ERRORS})
@@ -121,10 +121,10 @@ def me_export(request):
 @router.post("me/logout-everywhere", response={204: None, **AUTH_ERRORS})
 def me_logout_everywhere(request):
     services.account_logout_everywhere(account=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("me/delete", response={204: None, **AUTH_ERRORS, **BODY_ERRORS})
 def me_delete(request, payload: PassphraseIn):
     services.account_delete(account=request.auth, passphrase=payload.passphrase)
-    return 204, None
+    return Status(204, None)

@@ -86,7 +86,7 @@ ORGANISATION_FORM = {"name": "Collective A", "vouch_quota": 2, "invitation_days"
 MATRIX = [
     page("accounts:front", "GET", "/",                       200, HOME, HOME, HOME, HOME, HOME, HOME),
     page("accounts:organisation", "GET", "/o/org-a/",        200, 200, 200, 200, 200, 200, 200),
-    page("accounts:join", "GET", "/join/",                   200, 200, 200, 200, 200, 200, 200),
+    page("accounts:join", "GET", "/join/",                   200, HOME, HOME, HOME, HOME, HOME, HOME),
     page("accounts:login", "GET", "/login/",                 200, HOME, HOME, HOME, HOME, HOME, HOME),
     page("accounts:recover", "GET", "/recover/",             200, 200, 200, 200, 200, 200, 200),
     page("accounts:logout", "GET", "/logout/",               200, 200, 200, 200, 200, 200, 200),
