@@ -1,14 +1,10 @@
 """Account endpoints: token, me, language, export, log out everywhere, delete. As thin as the views."""
 
-from django.contrib.auth import authenticate
 from django.core.validators import ProhibitNullCharactersValidator
-from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 
-from sombrilla.accounts import selectors, services, throttle
-from sombrilla.accounts.access import two_factor_required
+from sombrilla.accounts import selectors, services
 
 router = Router(tags=["account"])
 
@@ -86,19 +82,15 @@ def _me(account) -> MeOut:
 
 @router.post("auth/token", auth=None, response={201: TokenOut, 401: Detail, 429: Detail, **BODY_ERRORS})
 def token_create(request, payload: TokenIn):
-    verdict = throttle.check(pseudonym=payload.pseudonym, client_key=request.client_key)
-    if not verdict.allowed:
-        return Status(429, {"detail": _("Too many attempts. Try again later.")})
-    account = authenticate(request, username=payload.pseudonym, password=payload.passphrase)
-    membership = getattr(account, "membership", None) if account else None
-    ok = account is not None and not (membership and membership.is_suspended)
-    if ok and two_factor_required(account):
-        device = TOTPDevice.objects.filter(user=account, confirmed=True).first()
-        ok = device is not None and payload.otp.isdigit() and device.verify_token(payload.otp)
-    if not ok:
-        throttle.record_failure(pseudonym=payload.pseudonym, client_key=request.client_key)
-        return Status(401, {"detail": _("This pseudonym and passphrase do not match.")})
-    throttle.record_success(pseudonym=payload.pseudonym)
+    try:
+        account = services.account_authenticate(
+            pseudonym=payload.pseudonym, passphrase=payload.passphrase, client_key=request.client_key,
+            otp=payload.otp,
+        )
+    except services.Throttled as exc:
+        return Status(429, {"detail": str(exc)})
+    except services.AccountError as exc:
+        return Status(401, {"detail": str(exc)})
     token, raw = services.api_token_create(account=account, label=payload.label)
     return Status(201, TokenOut(token=raw, expires_at=token.expires_at.isoformat()))
 

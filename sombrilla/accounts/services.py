@@ -8,7 +8,7 @@ import re
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from xkcdpass import xkcd_password
 
-from sombrilla.accounts import codes
+from sombrilla.accounts import codes, throttle
+from sombrilla.accounts.access import two_factor_required
 from sombrilla.accounts.models import (
     Account,
     ApiToken,
@@ -46,6 +47,14 @@ class AccountError(Exception):
 
 class PermissionDenied(AccountError):
     pass
+
+
+class Throttled(AccountError):
+    """Too many failed attempts for this pseudonym or this client; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(_("Too many attempts. Try again later."))
 
 
 def _month(day: date) -> date:
@@ -237,9 +246,38 @@ def account_join(*, code: str, pseudonym: str, passphrase: str, language: str = 
 # Passphrases, recovery, sessions -----------------------------------------------------------------
 
 
+def account_authenticate(*, pseudonym: str, passphrase: str, client_key: str, otp: str | None = None) -> Account:
+    """Check a pseudonym and passphrase under the login throttle and return the account.
+
+    With `otp`, roles that need two-factor must also give today's TOTP code (for API tokens; the web asks
+    for it on its own page). Every failure raises the same AccountError, so nobody can probe for pseudonyms,
+    and suspended members fail exactly like a wrong passphrase.
+    """
+    verdict = throttle.check(pseudonym=pseudonym, client_key=client_key)
+    if not verdict.allowed:
+        raise Throttled(verdict.retry_after)
+    account = authenticate(username=pseudonym, password=passphrase)
+    membership = getattr(account, "membership", None) if account else None
+    ok = account is not None and not (membership is not None and membership.is_suspended)
+    if ok and otp is not None and two_factor_required(account):
+        device = TOTPDevice.objects.filter(user=account, confirmed=True).first()
+        ok = device is not None and otp.isdigit() and device.verify_token(otp)
+    if not ok:
+        throttle.record_failure(pseudonym=pseudonym, client_key=client_key)
+        raise AccountError(_("This pseudonym and passphrase do not match."))
+    throttle.record_success(pseudonym=pseudonym)
+    return account
+
+
 @transaction.atomic
-def account_recover(*, pseudonym: str, code: str, new_passphrase: str) -> Account:
-    """Set a new passphrase with a one-time recovery code; the code is spent and every session ends."""
+def account_recover(*, pseudonym: str, code: str, new_passphrase: str, client_key: str) -> Account:
+    """Set a new passphrase with a one-time recovery code; the code is spent and every session ends.
+
+    Wrong codes count against the same throttle as wrong passphrases.
+    """
+    verdict = throttle.check(pseudonym=pseudonym, client_key=client_key)
+    if not verdict.allowed:
+        raise Throttled(verdict.retry_after)
     account = Account.objects.filter(pseudonym_key=normalise_pseudonym(pseudonym)).first()
     recovery = None
     if account is not None:
@@ -249,6 +287,7 @@ def account_recover(*, pseudonym: str, code: str, new_passphrase: str) -> Accoun
             .first()
         )
     if recovery is None:
+        throttle.record_failure(pseudonym=pseudonym, client_key=client_key)
         raise AccountError(_("This pseudonym and recovery code do not match."))
     password_validation.validate_password(new_passphrase, account)
     recovery.used_at = clock.now()
@@ -256,6 +295,7 @@ def account_recover(*, pseudonym: str, code: str, new_passphrase: str) -> Accoun
     account.set_password(new_passphrase)
     account.session_salt = crypto.random_token()
     account.save(update_fields=["password", "session_salt"])
+    throttle.record_success(pseudonym=pseudonym)
     return account
 
 

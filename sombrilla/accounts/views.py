@@ -6,7 +6,7 @@ from base64 import b32encode
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sombrilla.accounts import forms, selectors, services, throttle
+from sombrilla.accounts import forms, selectors, services
 from sombrilla.accounts.access import admin_required, member_required, staff_required, two_factor_required
 from sombrilla.accounts.models import Invitation, Role
 from sombrilla.core.audit import AuditAction
@@ -44,16 +44,12 @@ def _safe_next(request, fallback: str = "accounts:home"):
     return redirect(fallback)
 
 
-def _throttled(request, form, pseudonym: str) -> bool:
-    """Refuse a login or recovery attempt while the account or this client is locked out."""
-    verdict = throttle.check(pseudonym=pseudonym, client_key=request.client_key)
-    if verdict.allowed:
-        return False
-    minutes = max(1, -(-verdict.retry_after // 60))
+def _throttled_error(form, exc: "services.Throttled") -> int:
+    minutes = max(1, -(-exc.retry_after // 60))
     form.add_error(None, ngettext("Too many attempts. Wait %(minutes)d minute and try again.",
                                   "Too many attempts. Wait %(minutes)d minutes and try again.", minutes)
                    % {"minutes": minutes})
-    return True
+    return 429
 
 
 # Public pages -----------------------------------------------------------------------------------
@@ -104,20 +100,18 @@ def login_view(request):
     form = forms.LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        pseudonym = form.cleaned_data["pseudonym"]
-        if _throttled(request, form, pseudonym):
-            status = 429
+        try:
+            account = services.account_authenticate(
+                pseudonym=form.cleaned_data["pseudonym"], passphrase=form.cleaned_data["passphrase"],
+                client_key=request.client_key,
+            )
+        except services.Throttled as exc:
+            status = _throttled_error(form, exc)
+        except services.AccountError as exc:
+            _form_error(form, exc)
         else:
-            account = authenticate(request, username=pseudonym, password=form.cleaned_data["passphrase"])
-            membership = getattr(account, "membership", None) if account else None
-            if account is None or (membership is not None and membership.is_suspended):
-                throttle.record_failure(pseudonym=pseudonym, client_key=request.client_key)
-                # The same words whichever part was wrong, so nobody can probe for pseudonyms.
-                form.add_error(None, _("This pseudonym and passphrase do not match."))
-            else:
-                throttle.record_success(pseudonym=pseudonym)
-                login(request, account)
-                return _safe_next(request)
+            login(request, account)
+            return _safe_next(request)
     return render(request, "accounts/login.html", {"form": form}, status=status)
 
 
@@ -125,23 +119,19 @@ def recover(request):
     form = forms.RecoverForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        pseudonym = form.cleaned_data["pseudonym"]
-        if _throttled(request, form, pseudonym):
-            status = 429
+        try:
+            account = services.account_recover(
+                pseudonym=form.cleaned_data["pseudonym"], code=form.cleaned_data["code"],
+                new_passphrase=form.cleaned_data["passphrase"], client_key=request.client_key,
+            )
+        except services.Throttled as exc:
+            status = _throttled_error(form, exc)
+        except (services.AccountError, ValidationError) as exc:
+            _form_error(form, exc)
         else:
-            try:
-                account = services.account_recover(pseudonym=pseudonym, code=form.cleaned_data["code"],
-                                                   new_passphrase=form.cleaned_data["passphrase"])
-            except services.AccountError as exc:
-                throttle.record_failure(pseudonym=pseudonym, client_key=request.client_key)
-                _form_error(form, exc)
-            except ValidationError as exc:
-                _form_error(form, exc)
-            else:
-                throttle.record_success(pseudonym=pseudonym)
-                login(request, account, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Your passphrase is changed. That recovery code is now used up."))
-                return redirect("accounts:home")
+            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your passphrase is changed. That recovery code is now used up."))
+            return redirect("accounts:home")
     return render(request, "accounts/recover.html", {"form": form}, status=status)
 
 

@@ -87,10 +87,12 @@ def test_it_accepts_a_128_character_passphrase(carol):
 def test_it_recovers_with_a_code_only_once(carol):
     _invitation, code = services.invitation_issue(actor=carol)
     membership, codes = services.account_join(code=code, pseudonym="forgetful", passphrase=PASSPHRASE)
-    services.account_recover(pseudonym="forgetful", code=codes[0], new_passphrase="new-passphrase-here-1")
+    services.account_recover(pseudonym="forgetful", code=codes[0], new_passphrase="new-passphrase-here-1",
+                             client_key="test-client")
     assert Account.objects.get(pk=membership.account.pk).check_password("new-passphrase-here-1")
     with pytest.raises(services.AccountError):
-        services.account_recover(pseudonym="forgetful", code=codes[0], new_passphrase="another-passphrase-2")
+        services.account_recover(pseudonym="forgetful", code=codes[0], new_passphrase="another-passphrase-2",
+                                 client_key="test-client")
 
 
 def test_it_stores_recovery_codes_only_as_hashes(carol):
@@ -156,3 +158,35 @@ def test_it_builds_areas_as_country_city_district(org_a):
     assert [a.name for a in district.path()] == ["Kenya", "Nairobi", "CBD"]
     with pytest.raises(services.AccountError):
         services.area_create(actor=None, organisation=org_a, name="Nowhere", kind=Area.Kind.DISTRICT, parent=kenya)
+
+
+def test_it_authenticates_under_the_throttle_with_one_answer_for_every_failure(alice):
+    good = services.account_authenticate(pseudonym="ALICE", passphrase=PASSPHRASE, client_key="c1")
+    assert good == alice.account
+    messages = set()
+    for pseudonym in ("alice", "nobody-at-all"):
+        with pytest.raises(services.AccountError) as failure:
+            services.account_authenticate(pseudonym=pseudonym, passphrase="wrong-passphrase", client_key="c1")
+        messages.add(str(failure.value))
+    assert len(messages) == 1
+
+
+def test_it_counts_wrong_recovery_codes_against_the_login_throttle(alice):
+    from django.conf import settings
+
+    for _attempt in range(settings.LOGIN_FAILURES_BEFORE_LOCK):
+        with pytest.raises(services.AccountError):
+            services.account_recover(pseudonym="alice", code="AAAA-BBBB-CCCC", new_passphrase="new-passphrase-1",
+                                     client_key="c2")
+    with pytest.raises(services.Throttled):
+        services.account_authenticate(pseudonym="alice", passphrase=PASSPHRASE, client_key="c3")
+
+
+def test_it_asks_staff_for_the_second_factor_when_a_code_is_expected(carol):
+    from sombrilla.conftest import totp_now
+
+    with pytest.raises(services.AccountError):
+        services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c4", otp="")
+    account = services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c4",
+                                            otp=totp_now(carol))
+    assert account == carol.account
