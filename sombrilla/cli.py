@@ -7,14 +7,14 @@ from pathlib import Path
 
 
 def _write_env_file(path: Path) -> None:
-    from cryptography.fernet import Fernet
+    from sombrilla.core.crypto import new_field_key
 
     if path.exists():
         sys.exit(f"{path} exists already; move it away first (it holds the keys to your data).")
     lines = [
         "# Sombrilla configuration. Keep this file secret: without these keys the data cannot be read.",
         f"SECRET_KEY={secrets.token_urlsafe(50)}",
-        f"FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}",
+        f"FIELD_ENCRYPTION_KEYS={new_field_key()}",
         f"IDENTIFIER_PEPPER={secrets.token_urlsafe(32)}",
         f"ADMIN_PATH=operator-{secrets.token_hex(6)}",
         "ALLOWED_HOSTS=sombrilla.example.org",

@@ -157,10 +157,6 @@ class Membership(models.Model):
         return self.role in (Role.STAFF, Role.ADMIN, Role.ANALYST)
 
     @property
-    def can_moderate(self) -> bool:
-        return self.role in (Role.MODERATOR, Role.STAFF, Role.ADMIN)
-
-    @property
     def is_analyst(self) -> bool:
         return self.role == Role.ANALYST
 

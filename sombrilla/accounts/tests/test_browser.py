@@ -207,3 +207,13 @@ def test_it_asks_staff_for_a_two_factor_code_before_staff_pages(page, live_url, 
     assert response.status == 200
     expect(page).to_have_url(live_url + "/staff/members/")
     expect(page.locator("main")).to_contain_text("alice")
+
+
+@pytest.mark.browser
+def test_it_starts_every_page_with_its_header_not_with_the_icon_sprite(page, live_url, db):
+    """The inline icon sprite must take no room: on a small phone the first screen is the header and form."""
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(f"{live_url}/login/")
+    assert page.locator("header.bar").bounding_box()["y"] == 0
+    sprite = page.locator("svg.sprite").bounding_box()
+    assert sprite is None or (sprite["width"] == 0 and sprite["height"] == 0)
