@@ -10,10 +10,9 @@ import shutil
 import pytest
 from django.core.management import call_command
 from django.test.testcases import LiveServerThread
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sombrilla.accounts import services
-from sombrilla.accounts.models import Account, Membership, Role
+from sombrilla.accounts.models import Account, Authenticator, Membership, Role
 from sombrilla.core import clock
 
 PASSPHRASE = "correct-horse-battery-staple"  # noqa: S105 - the test accounts' shared passphrase
@@ -47,14 +46,14 @@ def make_member(organisation, pseudonym: str, role: str = Role.MEMBER, invited_b
         joined_on=clock.now().date().replace(day=1),
     )
     if membership.needs_two_factor:
-        TOTPDevice.objects.create(user=account, name="test", confirmed=True)
+        Authenticator.objects.create(user=account, name="test", confirmed=True)
     return membership
 
 
 def totp_now(membership: Membership) -> str:
     from django_otp.oath import totp
 
-    device = TOTPDevice.objects.get(user=membership.account, confirmed=True)
+    device = Authenticator.objects.get(user=membership.account, confirmed=True)
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
@@ -63,7 +62,7 @@ def log_in(client, membership: Membership):
     client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
     if membership.needs_two_factor:
         session = client.session
-        session["otp_device_id"] = TOTPDevice.objects.get(user=membership.account).persistent_id
+        session["otp_device_id"] = Authenticator.objects.get(user=membership.account).persistent_id
         session.save()
     return client
 

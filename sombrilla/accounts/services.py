@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from xkcdpass import xkcd_password
 
 from sombrilla.accounts import codes, throttle
@@ -22,6 +21,7 @@ from sombrilla.accounts.models import (
     Account,
     ApiToken,
     Area,
+    Authenticator,
     Invitation,
     Membership,
     MembershipTally,
@@ -260,7 +260,7 @@ def account_authenticate(*, pseudonym: str, passphrase: str, client_key: str, ot
     membership = getattr(account, "membership", None) if account else None
     ok = account is not None and not (membership is not None and membership.is_suspended)
     if ok and otp is not None and two_factor_required(account):
-        device = TOTPDevice.objects.filter(user=account, confirmed=True).first()
+        device = Authenticator.objects.filter(user=account, confirmed=True).first()
         ok = device is not None and otp.isdigit() and device.verify_token(otp)
     if not ok:
         throttle.record_failure(pseudonym=pseudonym, client_key=client_key)
@@ -353,7 +353,7 @@ def account_delete(*, account: Account, passphrase: str) -> None:
         _tally(organisation=membership.organisation, event=MembershipTally.Event.LEFT)
         # Notes written about the person by staff go with them.
         Invitation.objects.filter(issued_by=membership).update(note="")
-    TOTPDevice.objects.filter(user=account).delete()
+    Authenticator.objects.filter(user=account).delete()
     account.delete()
 
 
@@ -436,17 +436,17 @@ def membership_set_note(*, actor: Membership, membership: Membership, note: str)
 
 
 @transaction.atomic
-def totp_device_start(*, account: Account) -> TOTPDevice:
+def totp_device_start(*, account: Account) -> Authenticator:
     """A new, unconfirmed authenticator; confirmed ones are replaced only after the new one is proven."""
-    TOTPDevice.objects.filter(user=account, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=account, name="authenticator", confirmed=False)
+    Authenticator.objects.filter(user=account, confirmed=False).delete()
+    return Authenticator.objects.create(user=account, name="authenticator", confirmed=False)
 
 
 @transaction.atomic
-def totp_device_confirm(*, device: TOTPDevice, token: str) -> TOTPDevice:
+def totp_device_confirm(*, device: Authenticator, token: str) -> Authenticator:
     if not device.verify_token(token.strip()):
         raise AccountError(_("That code is not right. Check your authenticator's clock and try again."))
-    TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+    Authenticator.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return device

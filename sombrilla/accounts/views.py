@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sombrilla.accounts import forms, selectors, services
 from sombrilla.accounts.access import admin_required, member_required, staff_required, two_factor_required
-from sombrilla.accounts.models import Invitation, Role
+from sombrilla.accounts.models import Authenticator, Invitation, Role
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
 
@@ -264,7 +263,7 @@ def two_factor(request):
     """Set up an authenticator (first time) or enter today's code (every login) for staff roles."""
     if not two_factor_required(request.user):
         return redirect("accounts:home")
-    confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    confirmed = Authenticator.objects.filter(user=request.user, confirmed=True).first()
     form = forms.TokenForm(request.POST or None)
     if confirmed is not None and not request.user.is_verified():
         if request.method == "POST" and form.is_valid():
@@ -273,7 +272,7 @@ def two_factor(request):
                 return _safe_next(request)
             form.add_error(None, _("That code is not right. Check your authenticator's clock and try again."))
         return render(request, "accounts/two_factor_verify.html", {"form": form})
-    pending = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    pending = Authenticator.objects.filter(user=request.user, confirmed=False).first()
     if pending is None or request.method == "GET":
         pending = services.totp_device_start(account=request.user)
     elif form.is_valid():

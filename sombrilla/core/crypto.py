@@ -47,6 +47,16 @@ def identifier_hash(kind: str, value: str) -> str:
     return hmac.new(settings.IDENTIFIER_PEPPER.encode(), message, hashlib.sha256).hexdigest()
 
 
+def derived_secret(purpose: str, salt: bytes, length: int = 20) -> bytes:
+    """A secret that exists only while the pepper does: the database keeps `salt`, never the secret.
+
+    Used for authenticator (TOTP) secrets, so a copy of the database cannot produce anyone's codes.
+    """
+    return hmac.new(settings.IDENTIFIER_PEPPER.encode(), f"{purpose}\x00".encode() + salt, hashlib.sha256).digest()[
+        :length
+    ]
+
+
 def daily_client_key(client_address: str, day: str) -> str:
     """A per-client key for short-lived cache counters that cannot be linked across days.
 

@@ -190,3 +190,27 @@ def test_it_asks_staff_for_the_second_factor_when_a_code_is_expected(carol):
     account = services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c4",
                                             otp=totp_now(carol))
     assert account == carol.account
+
+
+def test_it_keeps_only_a_salt_of_each_authenticator_secret(carol):
+    """A copy of the database must not be able to produce a staff member's two-factor codes."""
+    from binascii import unhexlify
+
+    from django.test import override_settings
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from sombrilla.conftest import totp_now
+
+    stored = TOTPDevice.objects.get(user=carol.account).key
+    from_the_database_alone = f"{totp(unhexlify(stored)):06d}"
+    assert from_the_database_alone != totp_now(carol)
+    from sombrilla.accounts.models import Authenticator
+
+    secret = Authenticator.objects.get(user=carol.account).bin_key
+    assert secret != unhexlify(stored)
+    with override_settings(IDENTIFIER_PEPPER="a-different-pepper"):
+        assert Authenticator.objects.get(user=carol.account).bin_key != secret
+    account = services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c5",
+                                            otp=totp_now(carol))
+    assert account == carol.account

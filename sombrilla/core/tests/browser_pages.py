@@ -9,9 +9,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sombrilla.accounts.models import Account, Membership, Role
+from sombrilla.accounts.models import Account, Authenticator, Membership, Role
 from sombrilla.conftest import PASSPHRASE, log_in
 from sombrilla.core import clock
 
@@ -54,7 +53,7 @@ def staff_without_device(organisation) -> Membership:
     account.save()
     membership = Membership.objects.create(account=account, organisation=organisation, role=Role.STAFF,
                                            joined_on=clock.now().date())
-    assert not TOTPDevice.objects.filter(user=account).exists()
+    assert not Authenticator.objects.filter(user=account).exists()
     return membership
 
 
@@ -62,7 +61,7 @@ def session_cookie(live_url: str, membership: Membership) -> dict:
     """A logged-in session (two-factor passed where the role needs it) as a Playwright cookie, so the page is
     measured on its own, without the login pages before it."""
     client = Client()
-    if TOTPDevice.objects.filter(user=membership.account).exists():
+    if Authenticator.objects.filter(user=membership.account).exists():
         log_in(client, membership)
     else:
         client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")

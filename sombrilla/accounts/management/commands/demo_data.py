@@ -3,10 +3,9 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sombrilla.accounts import services
-from sombrilla.accounts.models import Account, Area, Membership, Organisation, Role
+from sombrilla.accounts.models import Account, Area, Authenticator, Membership, Organisation, Role
 
 DEMO_PASSPHRASE = "demo-umbrella-river-7"  # noqa: S105 - public by design, demo mode only
 # Fixed authenticator keys, so `sombrilla demo_totp carol` can print today's code for the demo.
@@ -65,6 +64,6 @@ class Command(BaseCommand):
             Membership.objects.create(account=account, organisation=organisation, role=role,
                                       joined_on=organisation.created_at.date().replace(day=1))
             if pseudonym in DEMO_TOTP_KEYS:
-                TOTPDevice.objects.create(user=account, name="demo", key=DEMO_TOTP_KEYS[pseudonym], confirmed=True)
+                Authenticator.objects.create(user=account, name="demo", key=DEMO_TOTP_KEYS[pseudonym], confirmed=True)
         services.organisation_create(slug="other", name="Other Collective (demo)")
         return organisation

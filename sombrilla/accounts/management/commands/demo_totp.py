@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sombrilla.accounts.models import Authenticator
 
 
 class Command(BaseCommand):
@@ -13,7 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, pseudonym, **options):
         if not settings.DEMO:
             raise CommandError("demo_totp runs only in demo mode.")
-        device = TOTPDevice.objects.filter(user__pseudonym_key=pseudonym.casefold(), confirmed=True).first()
+        device = Authenticator.objects.filter(user__pseudonym_key=pseudonym.casefold(), confirmed=True).first()
         if device is None:
             raise CommandError(f"{pseudonym} has no authenticator.")
         self.stdout.write(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
