@@ -77,8 +77,9 @@ class AccountManager(BaseUserManager):
     def get_by_natural_key(self, username):
         return self.get(pseudonym_key=normalise_pseudonym(username))
 
-    def create_superuser(self, pseudonym, password):
-        account = self.model(pseudonym=pseudonym, is_superuser=True)
+    def create_superuser(self, pseudonym=None, password=None, **fields):
+        # `createsuperuser` names the login field (pseudonym_key); the pseudonym is what was typed.
+        account = self.model(pseudonym=pseudonym or fields.pop("pseudonym_key"), is_superuser=True)
         account.set_password(password)
         account.save()
         return account
@@ -89,7 +90,7 @@ class Account(AbstractBaseUser, PermissionsMixin):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     pseudonym = models.CharField(max_length=32)
-    pseudonym_key = models.CharField(max_length=32, unique=True, editable=False)
+    pseudonym_key = models.CharField("pseudonym", max_length=32, unique=True, editable=False)
     language = models.CharField(max_length=10, blank=True)
     # Rotated by "log out everywhere": every session signed with the old value stops working.
     session_salt = models.CharField(max_length=43, default=crypto.random_token, editable=False)

@@ -45,3 +45,13 @@ def test_it_keeps_members_and_staff_out_even_past_two_factor(carol):
 
     response = log_in(Client(), carol).get(f"/{settings.ADMIN_PATH}/")
     assert response.status_code == 302
+
+
+def test_it_creates_an_operator_with_djangos_createsuperuser(db, monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "operator-passphrase-9")
+    call_command("createsuperuser", "--noinput", "--pseudonym_key", "Operator", verbosity=0)
+    operator = Account.objects.get(is_superuser=True)
+    assert (operator.pseudonym, operator.pseudonym_key) == ("Operator", "operator")
+    assert operator.check_password("operator-passphrase-9")
