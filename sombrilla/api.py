@@ -2,7 +2,8 @@
 the OpenAPI schema itself is public at /api/v1/openapi.json."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -59,6 +60,11 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     docs_url=None,
 )
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_big(request, exc):
+    return api.create_response(request, {"detail": _("This request is too large.")}, status=413)
 
 
 @api.exception_handler(PermissionDenied)

@@ -360,3 +360,13 @@ def test_it_refuses_an_api_session_call_without_the_csrf_token(alice):
     assert response.status_code == 403
     assert response.json()["detail"]
     assert Account.objects.filter(pk=alice.account.pk).exists()
+
+
+def test_it_answers_an_oversized_api_body_with_a_json_413(db):
+    from django.conf import settings
+    from django.test import Client
+
+    body = '{"pseudonym": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+    response = Client().post("/api/v1/auth/token", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": "This request is too large."}
