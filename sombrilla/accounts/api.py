@@ -32,7 +32,7 @@ class In(Schema):
 
 # What any operation may answer besides its own results, documented so clients know every answer.
 AUTH_ERRORS = {401: Detail, 403: Detail}
-BODY_ERRORS = {400: Detail, 422: ValidationErrorOut}
+BODY_ERRORS = {400: Detail, 413: Detail, 422: ValidationErrorOut}
 
 
 class TokenIn(In):
