@@ -16,3 +16,4 @@ _var = os.environ.get("SOMBRILLA_VAR_DIR") or os.path.join(os.path.dirname(__fil
 os.environ.setdefault("STATIC_ROOT", os.path.join(_var, "test-static"))
 # Playwright's sync API runs an event loop in the test thread; Django's guard would refuse every query.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.makedirs(os.environ["STATIC_ROOT"], exist_ok=True)
