@@ -248,6 +248,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # What a phone's home screen and tab show: a deployment may look like anything.
 SITE_NAME = os.environ.get("SITE_NAME", "Sombrilla")
 SITE_ICON = os.environ.get("SITE_ICON", "umbrella")
+if SITE_ICON not in ("umbrella", "leaf", "note"):
+    raise ImproperlyConfigured(f"SITE_ICON must be umbrella, leaf or note, not {SITE_ICON!r}")
 # The organisation the front page presents, for a deployment that hosts several.
 DEFAULT_ORGANISATION = os.environ.get("DEFAULT_ORGANISATION", "demo" if DEMO else "")
 # Where quick exit goes before a member's organisation has chosen its own neutral site.

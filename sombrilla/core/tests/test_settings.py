@@ -144,6 +144,7 @@ def test_it_fails_the_deployment_checks_with_https_turned_off(tmp_path):
     ("SESSION_IDLE_SECONDS", "abc", "SESSION_IDLE_SECONDS must be a whole number, not 'abc'"),
     ("LOGIN_FAILURES_BEFORE_LOCK", "5.5", "LOGIN_FAILURES_BEFORE_LOCK must be a whole number, not '5.5'"),
     ("HTTPS", "maybe", "HTTPS must be true or false, not 'maybe'"),
+    ("SITE_ICON", "logo.png", "SITE_ICON must be umbrella, leaf or note, not 'logo.png'"),
 ])
 def test_it_explains_a_malformed_value(tmp_path, name, value, message):
     env = _clean_env(tmp_path, ALLOWED_HOSTS="example.org", **_fresh_keys(), **{name: value})
