@@ -36,8 +36,9 @@ tools: ## Install Chromium (browser tests) and gettext (translation checks) from
 demo: $(VENV)/.runtime ## Migrate, load the demo organisation and serve on http://127.0.0.1:8000
 	SOMBRILLA_DEMO=1 $(BIN)/sombrilla demo
 
-lint: $(VENV)/.test ## ruff check
-	$(BIN)/ruff check sombrilla
+lint: $(VENV)/.test ## ruff format --check and ruff check
+	$(BIN)/ruff format --check sombrilla bench
+	$(BIN)/ruff check sombrilla bench
 
 test-sqlite: $(VENV)/.test tools
 	@echo "== test suite on SQLite"

@@ -42,8 +42,16 @@ def _serve(bind: str) -> None:
     from gunicorn.app.wsgiapp import run
 
     sys.argv = [
-        "gunicorn", "sombrilla.wsgi:application", "--bind", bind, "--workers", os.environ.get("WEB_WORKERS", "2"),
-        "--access-logfile", "-", "--access-logformat", '"%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+        "gunicorn",
+        "sombrilla.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        os.environ.get("WEB_WORKERS", "2"),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '"%(m)s %(U)s" %(s)s %(b)s %(M)sms',
     ]
     run()
 

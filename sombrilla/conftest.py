@@ -17,8 +17,14 @@ from sombrilla.core import clock
 
 PASSPHRASE = "correct-horse-battery-staple"  # noqa: S105 - the test accounts' shared passphrase
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -42,7 +48,10 @@ def make_member(organisation, pseudonym: str, role: str = Role.MEMBER, invited_b
     account.set_password(PASSPHRASE)
     account.save()
     membership = Membership.objects.create(
-        account=account, organisation=organisation, role=role, invited_by=invited_by,
+        account=account,
+        organisation=organisation,
+        role=role,
+        invited_by=invited_by,
         joined_on=clock.now().date().replace(day=1),
     )
     if membership.needs_two_factor:

@@ -72,11 +72,17 @@ class PassphraseIn(In):
 def _me(account) -> MeOut:
     membership = getattr(account, "membership", None)
     return MeOut(
-        id=str(account.pk), pseudonym=account.pseudonym, language=account.language,
+        id=str(account.pk),
+        pseudonym=account.pseudonym,
+        language=account.language,
         membership=MembershipOut(
-            id=str(membership.pk), organisation=membership.organisation.name, role=membership.role,
+            id=str(membership.pk),
+            organisation=membership.organisation.name,
+            role=membership.role,
             joined_month=membership.joined_on.strftime("%Y-%m"),
-        ) if membership else None,
+        )
+        if membership
+        else None,
     )
 
 
@@ -84,7 +90,9 @@ def _me(account) -> MeOut:
 def token_create(request, payload: TokenIn):
     try:
         account = services.account_authenticate(
-            pseudonym=payload.pseudonym, passphrase=payload.passphrase, client_key=request.client_key,
+            pseudonym=payload.pseudonym,
+            passphrase=payload.passphrase,
+            client_key=request.client_key,
             otp=payload.otp,
         )
     except services.Throttled as exc:

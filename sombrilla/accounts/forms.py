@@ -8,18 +8,26 @@ PASSPHRASE_WIDGET = forms.PasswordInput(attrs={"autocomplete": "new-password"}, 
 
 
 class JoinForm(forms.Form):
-    code = forms.CharField(label=_("Invitation code"), max_length=40,
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}))
+    code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
     pseudonym = forms.CharField(
-        label=_("Pseudonym"), max_length=32,
+        label=_("Pseudonym"),
+        max_length=32,
         help_text=_("Not your real name, and not a name you use at work or online."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    passphrase = forms.CharField(label=_("Passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-                                 strip=False, widget=PASSPHRASE_WIDGET)
-    passphrase_again = forms.CharField(label=_("Passphrase again"),
-                                       max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-                                       strip=False, widget=PASSPHRASE_WIDGET)
+    passphrase = forms.CharField(
+        label=_("Passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=PASSPHRASE_WIDGET
+    )
+    passphrase_again = forms.CharField(
+        label=_("Passphrase again"),
+        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
+        strip=False,
+        widget=PASSPHRASE_WIDGET,
+    )
 
     def clean(self):
         data = super().clean()
@@ -29,25 +37,35 @@ class JoinForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    pseudonym = forms.CharField(label=_("Pseudonym"), max_length=64,
-                                widget=forms.TextInput(attrs={"autocomplete": "username",
-                                                              "autocapitalize": "none"}))
-    passphrase = forms.CharField(label=_("Passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-                                 strip=False,
-                                 widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    pseudonym = forms.CharField(
+        label=_("Pseudonym"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    passphrase = forms.CharField(
+        label=_("Passphrase"),
+        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class RecoverForm(forms.Form):
     pseudonym = forms.CharField(label=_("Pseudonym"), max_length=64)
-    code = forms.CharField(label=_("One of your recovery codes"), max_length=40,
-                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    passphrase = forms.CharField(label=_("New passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-                                 strip=False, widget=PASSPHRASE_WIDGET)
+    code = forms.CharField(
+        label=_("One of your recovery codes"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    passphrase = forms.CharField(
+        label=_("New passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=PASSPHRASE_WIDGET
+    )
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(label=_("Six-digit code from your authenticator app"), max_length=8,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+    token = forms.CharField(
+        label=_("Six-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class PseudonymForm(forms.Form):
@@ -55,16 +73,24 @@ class PseudonymForm(forms.Form):
 
 
 class PassphraseForm(forms.Form):
-    current = forms.CharField(label=_("Current passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-                              strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new = forms.CharField(label=_("New passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-                          strip=False, widget=PASSPHRASE_WIDGET)
+    current = forms.CharField(
+        label=_("Current passphrase"),
+        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new = forms.CharField(
+        label=_("New passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=PASSPHRASE_WIDGET
+    )
 
 
 class ConfirmPassphraseForm(forms.Form):
-    passphrase = forms.CharField(label=_("Your passphrase, to confirm"),
-                                 max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False,
-                                 widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    passphrase = forms.CharField(
+        label=_("Your passphrase, to confirm"),
+        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class LanguageForm(forms.Form):
@@ -73,8 +99,12 @@ class LanguageForm(forms.Form):
 
 class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
-    note = forms.CharField(label=_("Note for yourself (optional)"), max_length=200, required=False,
-                           help_text=_("Do not write a real name or phone number."))
+    note = forms.CharField(
+        label=_("Note for yourself (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Do not write a real name or phone number."),
+    )
 
 
 class RoleForm(forms.Form):
@@ -97,10 +127,12 @@ class AreaForm(forms.Form):
 
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    about = forms.CharField(label=_("About the organisation (public)"), required=False, max_length=4000,
-                            widget=forms.Textarea)
-    how_to_join = forms.CharField(label=_("How to join (public)"), required=False, max_length=4000,
-                                  widget=forms.Textarea)
+    about = forms.CharField(
+        label=_("About the organisation (public)"), required=False, max_length=4000, widget=forms.Textarea
+    )
+    how_to_join = forms.CharField(
+        label=_("How to join (public)"), required=False, max_length=4000, widget=forms.Textarea
+    )
     quick_exit_url = forms.URLField(label=_("Quick exit goes to"), required=False, assume_scheme="https")
     vouch_quota = forms.IntegerField(label=_("Invitations each member may give"), min_value=0, max_value=50)
     invitation_days = forms.IntegerField(label=_("Days an invitation stays valid"), min_value=1, max_value=90)

@@ -175,9 +175,7 @@ class Invitation(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
     code_hash = models.CharField(max_length=64, unique=True)
-    issued_by = models.ForeignKey(
-        Membership, null=True, on_delete=models.SET_NULL, related_name="invitations_issued"
-    )
+    issued_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="invitations_issued")
     issued_by_staff = models.BooleanField(default=False)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     # A hint for the issuer ("for the new colleague on the night shift"): sensitive, so encrypted.

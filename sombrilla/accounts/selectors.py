@@ -123,9 +123,7 @@ def network_member_counts() -> list[dict]:
         )
         .values("name", "members")
     )
-    return [
-        {"name": row["name"], "members": row["members"] if row["members"] >= 5 else None} for row in rows
-    ]
+    return [{"name": row["name"], "members": row["members"] if row["members"] >= 5 else None} for row in rows]
 
 
 def account_export(*, account: Account) -> dict:
@@ -140,8 +138,11 @@ def account_export(*, account: Account) -> dict:
             "recovery_codes_unused": account.recovery_codes.filter(used_at__isnull=True).count(),
             "two_factor": account.totpdevice_set.filter(confirmed=True).exists(),
             "api_tokens": [
-                {"label": token.label, "created_at": token.created_at.isoformat(),
-                 "expires_at": token.expires_at.isoformat()}
+                {
+                    "label": token.label,
+                    "created_at": token.created_at.isoformat(),
+                    "expires_at": token.expires_at.isoformat(),
+                }
                 for token in account.api_tokens.all()
             ],
         },

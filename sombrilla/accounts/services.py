@@ -4,6 +4,7 @@ Every function takes keyword arguments, runs in one transaction and checks the a
 so the web form, the API and the command line behave the same.
 """
 
+import functools
 import re
 from datetime import date, timedelta
 
@@ -87,10 +88,15 @@ def pseudonym_validate(pseudonym: str, *, exclude: Account | None = None) -> str
     return pseudonym
 
 
+@functools.cache
+def _suggestion_words() -> list[str]:
+    # Read once per process: the join page offers a suggestion on every view.
+    return xkcd_password.generate_wordlist(wordfile=xkcd_password.locate_wordfile("eff-short"))
+
+
 def passphrase_suggest() -> str:
     """A memorable five-word passphrase from the EFF short word list (about 52 bits)."""
-    words = xkcd_password.generate_wordlist(wordfile=xkcd_password.locate_wordfile("eff-short"))
-    return xkcd_password.generate_xkcdpassword(words, numwords=5, delimiter="-")
+    return xkcd_password.generate_xkcdpassword(_suggestion_words(), numwords=5, delimiter="-")
 
 
 def _issue_recovery_codes(account: Account) -> list[str]:
@@ -109,8 +115,16 @@ def organisation_create(*, slug: str, name: str, **fields) -> Organisation:
     return Organisation.objects.create(slug=slug, name=name, **fields)
 
 
-ORGANISATION_EDITABLE = ("name", "about", "how_to_join", "quick_exit_url", "vouch_quota", "invitation_days",
-                         "default_country", "shares_with_network")
+ORGANISATION_EDITABLE = (
+    "name",
+    "about",
+    "how_to_join",
+    "quick_exit_url",
+    "vouch_quota",
+    "invitation_days",
+    "default_country",
+    "shares_with_network",
+)
 
 
 @transaction.atomic
@@ -124,14 +138,16 @@ def organisation_update(*, actor: Membership, **fields) -> Organisation:
         setattr(organisation, name, value)
     organisation.full_clean()
     organisation.save()
-    audit_record(actor=actor, action=AuditAction.ORGANISATION_CHANGED, target_type="organisation",
-                 target_id=organisation.pk)
+    audit_record(
+        actor=actor, action=AuditAction.ORGANISATION_CHANGED, target_type="organisation", target_id=organisation.pk
+    )
     return organisation
 
 
 @transaction.atomic
-def area_create(*, actor: Membership | None, organisation: Organisation, name: str, kind: str,
-                parent: Area | None = None) -> Area:
+def area_create(
+    *, actor: Membership | None, organisation: Organisation, name: str, kind: str, parent: Area | None = None
+) -> Area:
     if actor is not None and not actor.is_staff_role:
         raise PermissionDenied(_("Only staff can add areas."))
     if parent is not None and parent.organisation_id != organisation.pk:
@@ -186,8 +202,7 @@ def invitation_issue(*, actor: Membership, role: str = Role.MEMBER, note: str = 
         note=note.strip(),
         expires_at=Invitation.default_expiry(actor.organisation.invitation_days),
     )
-    audit_record(actor=actor, action=AuditAction.INVITATION_ISSUED, target_type="invitation",
-                 target_id=invitation.pk)
+    audit_record(actor=actor, action=AuditAction.INVITATION_ISSUED, target_type="invitation", target_id=invitation.pk)
     return invitation, code
 
 
@@ -199,8 +214,7 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
         raise AccountError(_("Only an open invitation can be revoked."))
     invitation.revoked_at = clock.now()
     invitation.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action=AuditAction.INVITATION_REVOKED, target_type="invitation",
-                 target_id=invitation.pk)
+    audit_record(actor=actor, action=AuditAction.INVITATION_REVOKED, target_type="invitation", target_id=invitation.pk)
     return invitation
 
 
@@ -389,8 +403,7 @@ def membership_set_role(*, actor: Membership, membership: Membership, role: str)
         raise PermissionDenied(_("Only an admin can give this role."))
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(actor=actor, action=AuditAction.MEMBER_ROLE_CHANGED, target_type="membership",
-                 target_id=membership.pk)
+    audit_record(actor=actor, action=AuditAction.MEMBER_ROLE_CHANGED, target_type="membership", target_id=membership.pk)
     return membership
 
 
@@ -403,8 +416,7 @@ def membership_suspend(*, actor: Membership, membership: Membership) -> Membersh
     membership.suspended_at = clock.now()
     membership.save(update_fields=["suspended_at"])
     account_logout_everywhere(account=membership.account)
-    audit_record(actor=actor, action=AuditAction.MEMBER_SUSPENDED, target_type="membership",
-                 target_id=membership.pk)
+    audit_record(actor=actor, action=AuditAction.MEMBER_SUSPENDED, target_type="membership", target_id=membership.pk)
     return membership
 
 
@@ -415,8 +427,7 @@ def membership_restore(*, actor: Membership, membership: Membership) -> Membersh
         raise AccountError(_("This member is not suspended."))
     membership.suspended_at = None
     membership.save(update_fields=["suspended_at"])
-    audit_record(actor=actor, action=AuditAction.MEMBER_RESTORED, target_type="membership",
-                 target_id=membership.pk)
+    audit_record(actor=actor, action=AuditAction.MEMBER_RESTORED, target_type="membership", target_id=membership.pk)
     return membership
 
 
@@ -427,8 +438,7 @@ def membership_set_note(*, actor: Membership, membership: Membership, note: str)
         raise PermissionDenied(_("Only staff of this organisation can do this."))
     membership.staff_note = note.strip()
     membership.save(update_fields=["staff_note"])
-    audit_record(actor=actor, action=AuditAction.MEMBER_NOTE_CHANGED, target_type="membership",
-                 target_id=membership.pk)
+    audit_record(actor=actor, action=AuditAction.MEMBER_NOTE_CHANGED, target_type="membership", target_id=membership.pk)
     return membership
 
 

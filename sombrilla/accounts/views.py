@@ -37,17 +37,24 @@ def _form_error(form, exc: Exception) -> None:
 def _safe_next(request, fallback: str = "accounts:home"):
     target = request.POST.get("next") or request.GET.get("next") or ""
     # Only a path on this site; never redirect(target), which would read a bare word as a view name.
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                                  require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
-def _throttled_error(form, exc: "services.Throttled") -> int:
+def _throttled_error(form, exc: services.Throttled) -> int:
     minutes = max(1, -(-exc.retry_after // 60))
-    form.add_error(None, ngettext("Too many attempts. Wait %(minutes)d minute and try again.",
-                                  "Too many attempts. Wait %(minutes)d minutes and try again.", minutes)
-                   % {"minutes": minutes})
+    form.add_error(
+        None,
+        ngettext(
+            "Too many attempts. Wait %(minutes)d minute and try again.",
+            "Too many attempts. Wait %(minutes)d minutes and try again.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    )
     return 429
 
 
@@ -64,8 +71,7 @@ def front(request):
 
 
 def organisation(request, slug):
-    return render(request, "accounts/organisation.html",
-                  {"organisation": selectors.organisation_get_public(slug=slug)})
+    return render(request, "accounts/organisation.html", {"organisation": selectors.organisation_get_public(slug=slug)})
 
 
 def join(request):
@@ -87,10 +93,8 @@ def join(request):
         else:
             login(request, membership.account, backend="django.contrib.auth.backends.ModelBackend")
             # Shown once, in this response only: nothing else holds them in plaintext.
-            return render(request, "accounts/recovery_codes.html",
-                          {"codes": recovery_codes, "welcome": True})
-    return render(request, "accounts/join.html",
-                  {"form": form, "suggestion": services.passphrase_suggest()})
+            return render(request, "accounts/recovery_codes.html", {"codes": recovery_codes, "welcome": True})
+    return render(request, "accounts/join.html", {"form": form, "suggestion": services.passphrase_suggest()})
 
 
 def login_view(request):
@@ -101,7 +105,8 @@ def login_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             account = services.account_authenticate(
-                pseudonym=form.cleaned_data["pseudonym"], passphrase=form.cleaned_data["passphrase"],
+                pseudonym=form.cleaned_data["pseudonym"],
+                passphrase=form.cleaned_data["passphrase"],
                 client_key=request.client_key,
             )
         except services.Throttled as exc:
@@ -120,8 +125,10 @@ def recover(request):
     if request.method == "POST" and form.is_valid():
         try:
             account = services.account_recover(
-                pseudonym=form.cleaned_data["pseudonym"], code=form.cleaned_data["code"],
-                new_passphrase=form.cleaned_data["passphrase"], client_key=request.client_key,
+                pseudonym=form.cleaned_data["pseudonym"],
+                code=form.cleaned_data["code"],
+                new_passphrase=form.cleaned_data["passphrase"],
+                client_key=request.client_key,
             )
         except services.Throttled as exc:
             status = _throttled_error(form, exc)
@@ -153,8 +160,12 @@ def language_set(request):
         if request.user.is_authenticated:
             services.account_set_language(account=request.user, language=language)
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, secure=settings.HTTPS,
-            httponly=True, samesite="Lax",
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 86400,
+            secure=settings.HTTPS,
+            httponly=True,
+            samesite="Lax",
         )
     return response
 
@@ -172,16 +183,23 @@ def home(request):
     return render(request, "accounts/home.html", context)
 
 
-def account_settings(request):
-    return render(request, "accounts/settings.html", {
+def _settings_page(request, status: int = 200, **bound_forms):
+    """The account settings page, with any form that was just submitted shown with its errors."""
+    context = {
         "language_form": forms.LanguageForm(initial={"language": request.user.language or request.LANGUAGE_CODE}),
         "pseudonym_form": forms.PseudonymForm(),
         "passphrase_form": forms.PassphraseForm(),
         "delete_form": forms.ConfirmPassphraseForm(),
-    })
+        **bound_forms,
+    }
+    return render(request, "accounts/settings.html", context, status=status)
 
 
-def _settings_action(request, form_class, action, success_message):
+def account_settings(request):
+    return _settings_page(request)
+
+
+def _settings_action(request, form_name: str, form_class, action, success_message):
     """Run one account-settings form; on error, show the settings page again with that form's errors."""
     form = form_class(request.POST)
     if form.is_valid():
@@ -192,20 +210,15 @@ def _settings_action(request, form_class, action, success_message):
         else:
             messages.success(request, success_message)
             return redirect("accounts:settings")
-    context = {
-        "language_form": forms.LanguageForm(initial={"language": request.user.language}),
-        "pseudonym_form": forms.PseudonymForm(),
-        "passphrase_form": forms.PassphraseForm(),
-        "delete_form": forms.ConfirmPassphraseForm(),
-    }
-    context[{forms.PseudonymForm: "pseudonym_form", forms.PassphraseForm: "passphrase_form"}[form_class]] = form
-    return render(request, "accounts/settings.html", context, status=400)
+    return _settings_page(request, status=400, **{form_name: form})
 
 
 @require_POST
 def pseudonym_change(request):
     return _settings_action(
-        request, forms.PseudonymForm,
+        request,
+        "pseudonym_form",
+        forms.PseudonymForm,
         lambda data: services.account_change_pseudonym(account=request.user, pseudonym=data["pseudonym"]),
         _("Your pseudonym is changed."),
     )
@@ -218,13 +231,14 @@ def passphrase_change(request):
         # Changing the passphrase ends other sessions (their auth hash changed); keep this one.
         update_session_auth_hash(request, request.user)
 
-    return _settings_action(request, forms.PassphraseForm, change, _("Your passphrase is changed."))
+    return _settings_action(request, "passphrase_form", forms.PassphraseForm, change, _("Your passphrase is changed."))
 
 
 @require_POST
 def recovery_codes_new(request):
-    return render(request, "accounts/recovery_codes.html",
-                  {"codes": services.recovery_codes_regenerate(account=request.user)})
+    return render(
+        request, "accounts/recovery_codes.html", {"codes": services.recovery_codes_regenerate(account=request.user)}
+    )
 
 
 @require_POST
@@ -285,13 +299,12 @@ def two_factor(request):
             messages.success(request, _("Two-factor authentication is on."))
             return redirect("accounts:home")
     qr = segno.make(pending.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
-    return render(request, "accounts/two_factor_setup.html",
-                  {"form": form, "qr": qr, "secret": _b32(pending.bin_key)})
+    return render(request, "accounts/two_factor_setup.html", {"form": form, "qr": qr, "secret": _b32(pending.bin_key)})
 
 
 def _b32(key: bytes) -> str:
     text = b32encode(key).decode().rstrip("=")
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 # Invitations --------------------------------------------------------------------------------------
@@ -307,18 +320,25 @@ def invitations(request):
     if request.method == "POST" and form.is_valid():
         try:
             _invitation, new_code = services.invitation_issue(
-                actor=membership, role=form.cleaned_data["role"], note=form.cleaned_data["note"])
+                actor=membership, role=form.cleaned_data["role"], note=form.cleaned_data["note"]
+            )
         except services.AccountError as exc:
             _form_error(form, exc)
         else:
             form = forms.InvitationForm()
-    return render(request, "accounts/invitations.html", {
-        "form": form, "new_code": new_code,
-        "invitations": selectors.invitation_list(actor=membership)[:200],
-        "vouches_left": services.vouches_left(membership),
-        "can_issue": membership.is_staff_role or services.vouches_left(membership) > 0,
-        "open_status": Invitation.Status.OPEN,
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "form": form,
+            "new_code": new_code,
+            "invitations": selectors.invitation_list(actor=membership)[:200],
+            "vouches_left": services.vouches_left(membership),
+            "can_issue": membership.is_staff_role or services.vouches_left(membership) > 0,
+            "open_status": Invitation.Status.OPEN,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required
@@ -342,9 +362,14 @@ def members(request):
     # A NUL character can never be in a pseudonym, and PostgreSQL refuses it in a query: drop it.
     query = request.GET.get("q", "").replace("\x00", "")[:32]
     audit_record(actor=request.membership, action=AuditAction.MEMBER_LIST_VIEWED)
-    return render(request, "accounts/members.html", {
-        "members": selectors.membership_list(actor=request.membership, query=query)[:500], "query": query,
-    })
+    return render(
+        request,
+        "accounts/members.html",
+        {
+            "members": selectors.membership_list(actor=request.membership, query=query)[:500],
+            "query": query,
+        },
+    )
 
 
 @staff_required
@@ -356,11 +381,13 @@ def member_detail(request, membership_id):
     if action:
         try:
             if action == "role" and role_form.is_valid():
-                services.membership_set_role(actor=request.membership, membership=member,
-                                             role=role_form.cleaned_data["role"])
+                services.membership_set_role(
+                    actor=request.membership, membership=member, role=role_form.cleaned_data["role"]
+                )
             elif action == "note" and note_form.is_valid():
-                services.membership_set_note(actor=request.membership, membership=member,
-                                             note=note_form.cleaned_data["note"])
+                services.membership_set_note(
+                    actor=request.membership, membership=member, note=note_form.cleaned_data["note"]
+                )
             elif action == "suspend":
                 services.membership_suspend(actor=request.membership, membership=member)
             elif action == "restore":
@@ -373,12 +400,12 @@ def member_detail(request, membership_id):
             messages.success(request, _("Saved."))
             return redirect("accounts:member", membership_id=member.pk)
     # Reading the record shows the encrypted staff note: audited like any other sensitive read.
-    audit_record(actor=request.membership, action=AuditAction.MEMBER_VIEWED, target_type="membership",
-                 target_id=member.pk)
+    audit_record(
+        actor=request.membership, action=AuditAction.MEMBER_VIEWED, target_type="membership", target_id=member.pk
+    )
     if not note_form.errors:  # a refused note stays on screen with the reason, not silently replaced
         note_form = forms.NoteForm(initial={"note": member.staff_note})
-    return render(request, "accounts/member.html",
-                  {"member": member, "role_form": role_form, "note_form": note_form})
+    return render(request, "accounts/member.html", {"member": member, "role_form": role_form, "note_form": note_form})
 
 
 @staff_required
@@ -396,15 +423,19 @@ def areas(request):
         parent_id = form.cleaned_data["parent"]
         parent = selectors.area_get_for_member(actor=request.membership, area_id=parent_id) if parent_id else None
         try:
-            services.area_create(actor=request.membership, organisation=organisation,
-                                 name=form.cleaned_data["name"], kind=form.cleaned_data["kind"], parent=parent)
+            services.area_create(
+                actor=request.membership,
+                organisation=organisation,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                parent=parent,
+            )
         except services.AccountError as exc:
             _form_error(form, exc)
         else:
             messages.success(request, _("The area is added."))
             return redirect("accounts:areas")
-    return render(request, "accounts/areas.html", {"form": form, "tree": tree},
-                  status=400 if form.errors else 200)
+    return render(request, "accounts/areas.html", {"form": form, "tree": tree}, status=400 if form.errors else 200)
 
 
 @admin_required
@@ -420,8 +451,7 @@ def organisation_settings(request):
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:organisation_settings")
-    return render(request, "accounts/organisation_settings.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(request, "accounts/organisation_settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @admin_required

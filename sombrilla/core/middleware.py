@@ -20,8 +20,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
-    "interest-cohort=(), browsing-topics=()"
+    "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
 )
 
 

@@ -15,9 +15,7 @@ class AuditEntry(models.Model):
         "accounts.Organisation", null=True, on_delete=models.CASCADE, related_name="audit_entries"
     )
     # The actor link is cut when the actor's account is deleted; the label keeps the entry readable.
-    actor = models.ForeignKey(
-        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="audit_entries"
-    )
+    actor = models.ForeignKey("accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="audit_entries")
     actor_label = models.CharField(max_length=64)
     action = models.CharField(max_length=64, choices=AuditAction.choices)
     target_type = models.CharField(max_length=64, blank=True)
@@ -29,4 +27,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
-

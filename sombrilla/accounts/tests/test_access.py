@@ -79,76 +79,185 @@ def _credentials_without_otp(membership):
 NOTE = {"action": "note", "note": "matrix note"}
 SUSPEND = {"action": "suspend"}
 MAKE_MODERATOR = {"action": "role", "role": Role.MODERATOR}
-ORGANISATION_FORM = {"name": "Collective A", "vouch_quota": 2, "invitation_days": 14, "default_country": "KE",
-                     "shares_with_network": "on"}
+ORGANISATION_FORM = {
+    "name": "Collective A",
+    "vouch_quota": 2,
+    "invitation_days": 14,
+    "default_country": "KE",
+    "shares_with_network": "on",
+}
 
 #                                                    anonymous alice bob carol dana nina mallory
 MATRIX = [
-    page("accounts:front", "GET", "/",                       200, HOME, HOME, HOME, HOME, HOME, HOME),
-    page("accounts:organisation", "GET", "/o/org-a/",        200, 200, 200, 200, 200, 200, 200),
-    page("accounts:join", "GET", "/join/",                   200, HOME, HOME, HOME, HOME, HOME, HOME),
-    page("accounts:login", "GET", "/login/",                 200, HOME, HOME, HOME, HOME, HOME, HOME),
-    page("accounts:recover", "GET", "/recover/",             200, 200, 200, 200, 200, 200, 200),
-    page("accounts:logout", "GET", "/logout/",               200, 200, 200, 200, 200, 200, 200),
-    page("accounts:logout", "POST", "/logout/",              LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    page("accounts:home", "GET", "/home/",                   LOGIN, 200, 200, 200, 200, 200, 200),
-    page("accounts:settings", "GET", "/account/",            LOGIN, 200, 200, 200, 200, 200, 200),
+    page("accounts:front", "GET", "/", 200, HOME, HOME, HOME, HOME, HOME, HOME),
+    page("accounts:organisation", "GET", "/o/org-a/", 200, 200, 200, 200, 200, 200, 200),
+    page("accounts:join", "GET", "/join/", 200, HOME, HOME, HOME, HOME, HOME, HOME),
+    page("accounts:login", "GET", "/login/", 200, HOME, HOME, HOME, HOME, HOME, HOME),
+    page("accounts:recover", "GET", "/recover/", 200, 200, 200, 200, 200, 200, 200),
+    page("accounts:logout", "GET", "/logout/", 200, 200, 200, 200, 200, 200, 200),
+    page("accounts:logout", "POST", "/logout/", LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    page("accounts:home", "GET", "/home/", LOGIN, 200, 200, 200, 200, 200, 200),
+    page("accounts:settings", "GET", "/account/", LOGIN, 200, 200, 200, 200, 200, 200),
     page("accounts:pseudonym", "GET", "/account/pseudonym/", LOGIN, 405, 405, 405, 405, 405, 405),
     page("accounts:pseudonym", "POST", "/account/pseudonym/", LOGIN, 400, 400, 400, 400, 400, 400, data={}),
     page("accounts:passphrase", "POST", "/account/passphrase/", LOGIN, 400, 400, 400, 400, 400, 400, data={}),
     page("accounts:recovery_codes", "GET", "/account/recovery-codes/", LOGIN, 405, 405, 405, 405, 405, 405),
     page("accounts:recovery_codes", "POST", "/account/recovery-codes/", LOGIN, 200, 200, 200, 200, 200, 200),
-    page("accounts:logout_everywhere", "GET", "/account/logout-everywhere/",
-         LOGIN, 405, 405, 405, 405, 405, 405),
-    page("accounts:logout_everywhere", "POST", "/account/logout-everywhere/",
-         LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
-    page("accounts:export", "GET", "/account/export/",       LOGIN, 200, 200, 200, 200, 200, 200),
-    page("accounts:delete", "GET", "/account/delete/",       LOGIN, 200, 200, 200, 200, 200, 200),
-    page("accounts:delete", "POST", "/account/delete/",      LOGIN, 400, 400, 400, 400, 400, 400,
-         data={"passphrase": "not-the-right-passphrase"}),
+    page("accounts:logout_everywhere", "GET", "/account/logout-everywhere/", LOGIN, 405, 405, 405, 405, 405, 405),
+    page(
+        "accounts:logout_everywhere",
+        "POST",
+        "/account/logout-everywhere/",
+        LOGIN,
+        LOGIN,
+        LOGIN,
+        LOGIN,
+        LOGIN,
+        LOGIN,
+        LOGIN,
+    ),
+    page("accounts:export", "GET", "/account/export/", LOGIN, 200, 200, 200, 200, 200, 200),
+    page("accounts:delete", "GET", "/account/delete/", LOGIN, 200, 200, 200, 200, 200, 200),
+    page(
+        "accounts:delete",
+        "POST",
+        "/account/delete/",
+        LOGIN,
+        400,
+        400,
+        400,
+        400,
+        400,
+        400,
+        data={"passphrase": "not-the-right-passphrase"},
+    ),
     page("accounts:two_factor", "GET", "/account/two-factor/", LOGIN, HOME, HOME, 200, 200, 200, 200),
-    page("accounts:invitations", "GET", "/invitations/",     LOGIN, 200, 200, 200, 200, 404, 200),
-    page("accounts:invitations", "POST", "/invitations/",    LOGIN, 200, 200, 200, 200, 404, 200,
-         data={"role": Role.MEMBER, "note": "matrix"}),
+    page("accounts:invitations", "GET", "/invitations/", LOGIN, 200, 200, 200, 200, 404, 200),
+    page(
+        "accounts:invitations",
+        "POST",
+        "/invitations/",
+        LOGIN,
+        200,
+        200,
+        200,
+        200,
+        404,
+        200,
+        data={"role": Role.MEMBER, "note": "matrix"},
+    ),
     # carol's invitation: only staff of org A may revoke it; a member may revoke only their own.
-    page("accounts:invitation_revoke", "GET", "/invitations/{invitation}/revoke/",
-         LOGIN, 405, 405, 405, 405, 404, 405),
-    page("accounts:invitation_revoke", "POST", "/invitations/{invitation}/revoke/",
-         LOGIN, 404, 404, INVITATIONS, INVITATIONS, 404, 404),
-    page("accounts:invitation_revoke", "POST", "/invitations/{alice_invitation}/revoke/",
-         LOGIN, INVITATIONS, 404, INVITATIONS, INVITATIONS, 404, 404),
-    page("accounts:members", "GET", "/staff/members/",       LOGIN, 404, 404, 200, 200, 404, 200),
+    page("accounts:invitation_revoke", "GET", "/invitations/{invitation}/revoke/", LOGIN, 405, 405, 405, 405, 404, 405),
+    page(
+        "accounts:invitation_revoke",
+        "POST",
+        "/invitations/{invitation}/revoke/",
+        LOGIN,
+        404,
+        404,
+        INVITATIONS,
+        INVITATIONS,
+        404,
+        404,
+    ),
+    page(
+        "accounts:invitation_revoke",
+        "POST",
+        "/invitations/{alice_invitation}/revoke/",
+        LOGIN,
+        INVITATIONS,
+        404,
+        INVITATIONS,
+        INVITATIONS,
+        404,
+        404,
+    ),
+    page("accounts:members", "GET", "/staff/members/", LOGIN, 404, 404, 200, 200, 404, 200),
     page("accounts:member", "GET", "/staff/members/{alice}/", LOGIN, 404, 404, 200, 200, 404, 404),
-    page("accounts:member", "POST", "/staff/members/{alice}/", LOGIN, 404, 404, ALICE_RECORD, ALICE_RECORD,
-         404, 404, data=NOTE),
-    page("accounts:member", "POST", "/staff/members/{alice}/", LOGIN, 404, 404, ALICE_RECORD, ALICE_RECORD,
-         404, 404, data=SUSPEND),
-    page("accounts:member", "POST", "/staff/members/{alice}/", LOGIN, 404, 404, ALICE_RECORD, ALICE_RECORD,
-         404, 404, data=MAKE_MODERATOR),
-    page("accounts:vouching", "GET", "/staff/vouching/",     LOGIN, 404, 404, 200, 200, 404, 200),
-    page("accounts:areas", "GET", "/staff/areas/",           LOGIN, 404, 404, 200, 200, 404, 200),
-    page("accounts:areas", "POST", "/staff/areas/",          LOGIN, 404, 404, AREAS, AREAS, 404, AREAS,
-         data={"name": "Kenya", "kind": "country", "parent": ""}),
+    page(
+        "accounts:member",
+        "POST",
+        "/staff/members/{alice}/",
+        LOGIN,
+        404,
+        404,
+        ALICE_RECORD,
+        ALICE_RECORD,
+        404,
+        404,
+        data=NOTE,
+    ),
+    page(
+        "accounts:member",
+        "POST",
+        "/staff/members/{alice}/",
+        LOGIN,
+        404,
+        404,
+        ALICE_RECORD,
+        ALICE_RECORD,
+        404,
+        404,
+        data=SUSPEND,
+    ),
+    page(
+        "accounts:member",
+        "POST",
+        "/staff/members/{alice}/",
+        LOGIN,
+        404,
+        404,
+        ALICE_RECORD,
+        ALICE_RECORD,
+        404,
+        404,
+        data=MAKE_MODERATOR,
+    ),
+    page("accounts:vouching", "GET", "/staff/vouching/", LOGIN, 404, 404, 200, 200, 404, 200),
+    page("accounts:areas", "GET", "/staff/areas/", LOGIN, 404, 404, 200, 200, 404, 200),
+    page(
+        "accounts:areas",
+        "POST",
+        "/staff/areas/",
+        LOGIN,
+        404,
+        404,
+        AREAS,
+        AREAS,
+        404,
+        AREAS,
+        data={"name": "Kenya", "kind": "country", "parent": ""},
+    ),
     page("accounts:organisation_settings", "GET", "/staff/organisation/", LOGIN, 404, 404, 404, 200, 404, 404),
-    page("accounts:organisation_settings", "POST", "/staff/organisation/",
-         LOGIN, 404, 404, 404, ORG_SETTINGS, 404, 404, data=ORGANISATION_FORM),
-    page("accounts:audit", "GET", "/staff/audit/",           LOGIN, 404, 404, 404, 200, 404, 404),
-    page("set_language", "GET", "/language/",                405, 405, 405, 405, 405, 405, 405),
-    page("set_language", "POST", "/language/",               FRONT, FRONT, FRONT, FRONT, FRONT, FRONT, FRONT,
-         data={"language": "es"}),
+    page(
+        "accounts:organisation_settings",
+        "POST",
+        "/staff/organisation/",
+        LOGIN,
+        404,
+        404,
+        404,
+        ORG_SETTINGS,
+        404,
+        404,
+        data=ORGANISATION_FORM,
+    ),
+    page("accounts:audit", "GET", "/staff/audit/", LOGIN, 404, 404, 404, 200, 404, 404),
+    page("set_language", "GET", "/language/", 405, 405, 405, 405, 405, 405, 405),
+    page(
+        "set_language", "POST", "/language/", FRONT, FRONT, FRONT, FRONT, FRONT, FRONT, FRONT, data={"language": "es"}
+    ),
     # The API: 401 without a usable session or token, never a redirect to an HTML login page.
-    page("api-1.0.0:api-root", "GET", "/api/v1/",            404, 404, 404, 404, 404, 404, 404),
-    api_op("token_create", "POST", "auth/token",             401, 201, 201, 201, 201, 201, 201,
-           body=_own_credentials),
-    api_op("token_create", "POST", "auth/token",             401, 201, 201, 401, 401, 401, 401,
-           body=_credentials_without_otp),
-    api_op("me", "GET", "me",                                401, 200, 200, 200, 200, 200, 200),
-    api_op("me_language", "PUT", "me/language",              401, 200, 200, 200, 200, 200, 200,
-           body=lambda _m: {"language": "es"}),
-    api_op("me_export", "GET", "me/export",                  401, 200, 200, 200, 200, 200, 200),
+    page("api-1.0.0:api-root", "GET", "/api/v1/", 404, 404, 404, 404, 404, 404, 404),
+    api_op("token_create", "POST", "auth/token", 401, 201, 201, 201, 201, 201, 201, body=_own_credentials),
+    api_op("token_create", "POST", "auth/token", 401, 201, 201, 401, 401, 401, 401, body=_credentials_without_otp),
+    api_op("me", "GET", "me", 401, 200, 200, 200, 200, 200, 200),
+    api_op("me_language", "PUT", "me/language", 401, 200, 200, 200, 200, 200, 200, body=lambda _m: {"language": "es"}),
+    api_op("me_export", "GET", "me/export", 401, 200, 200, 200, 200, 200, 200),
     api_op("me_logout_everywhere", "POST", "me/logout-everywhere", 401, 204, 204, 204, 204, 204, 204),
-    api_op("me_delete", "POST", "me/delete",                 401, 204, 204, 204, 204, 204, 204,
-           body=lambda _m: {"passphrase": PASSPHRASE}),
+    api_op(
+        "me_delete", "POST", "me/delete", 401, 204, 204, 204, 204, 204, 204, body=lambda _m: {"passphrase": PASSPHRASE}
+    ),
 ]
 
 
@@ -227,9 +336,7 @@ def test_it_covers_every_url_of_the_project_in_the_matrix():
 def test_it_covers_every_api_operation_and_method_in_the_matrix():
     """Two methods on one API path share a URL name, so the API is also checked operation by operation."""
     operations = {
-        (method.upper(), path)
-        for path, methods in api.get_openapi_schema()["paths"].items()
-        for method in methods
+        (method.upper(), path) for path, methods in api.get_openapi_schema()["paths"].items() for method in methods
     }
     covered = {(row.method, row.path) for row in MATRIX if row.api}
     assert operations - covered == set(), "API operations missing from the role matrix"
@@ -280,8 +387,9 @@ def test_it_gives_another_organisations_staff_nothing_of_org_a_through_the_api(p
     for leaked in ("alice", "carol", "Collective A", "night shift", str(people["alice"].pk)):
         assert leaked not in export
     # A bearer token is just as scoped as the session.
-    token = client.post("/api/v1/auth/token", json.dumps(_own_credentials(mallory)),
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token", json.dumps(_own_credentials(mallory)), content_type="application/json"
+    ).json()["token"]
     export = Client().get("/api/v1/me/export", headers={"Authorization": f"Bearer {token}"}).json()
     assert export["membership"]["organisation"] == "Collective B"
 
@@ -400,8 +508,9 @@ def test_it_ends_every_other_session_when_logging_out_everywhere(alice):
     phone, laptop = Client(), Client()
     assert _outcome(_login(phone, "alice")) == HOME
     assert _outcome(_login(laptop, "alice")) == HOME
-    token = laptop.post("/api/v1/auth/token", json.dumps(_own_credentials(alice)),
-                        content_type="application/json").json()["token"]
+    token = laptop.post(
+        "/api/v1/auth/token", json.dumps(_own_credentials(alice)), content_type="application/json"
+    ).json()["token"]
     assert laptop.get("/home/").status_code == 200
     response = phone.post("/account/logout-everywhere/")
     assert _outcome(response) == LOGIN
@@ -442,11 +551,14 @@ def _at(seconds: float):
     return clock.travel(timedelta(seconds=seconds))
 
 
-@pytest.mark.parametrize(("person", "idle_setting"), [
-    ("alice", "SESSION_IDLE_SECONDS"),
-    ("carol", "STAFF_SESSION_IDLE_SECONDS"),
-    ("nina", "STAFF_SESSION_IDLE_SECONDS"),
-])
+@pytest.mark.parametrize(
+    ("person", "idle_setting"),
+    [
+        ("alice", "SESSION_IDLE_SECONDS"),
+        ("carol", "STAFF_SESSION_IDLE_SECONDS"),
+        ("nina", "STAFF_SESSION_IDLE_SECONDS"),
+    ],
+)
 def test_it_ends_an_idle_session(people, person, idle_setting):
     idle = getattr(settings, idle_setting)
     client = log_in(Client(), people[person])
@@ -460,12 +572,14 @@ def test_it_ends_an_idle_session(people, person, idle_setting):
     assert _outcome(client.get("/home/")) == LOGIN  # and it stays ended when time comes back
 
 
-@pytest.mark.parametrize(("person", "idle_setting", "absolute_setting"), [
-    ("alice", "SESSION_IDLE_SECONDS", "SESSION_ABSOLUTE_SECONDS"),
-    ("dana", "STAFF_SESSION_IDLE_SECONDS", "STAFF_SESSION_ABSOLUTE_SECONDS"),
-])
-def test_it_ends_a_session_after_the_absolute_limit_however_active(people, person, idle_setting,
-                                                                  absolute_setting):
+@pytest.mark.parametrize(
+    ("person", "idle_setting", "absolute_setting"),
+    [
+        ("alice", "SESSION_IDLE_SECONDS", "SESSION_ABSOLUTE_SECONDS"),
+        ("dana", "STAFF_SESSION_IDLE_SECONDS", "STAFF_SESSION_ABSOLUTE_SECONDS"),
+    ],
+)
+def test_it_ends_a_session_after_the_absolute_limit_however_active(people, person, idle_setting, absolute_setting):
     idle, absolute = getattr(settings, idle_setting), getattr(settings, absolute_setting)
     assert absolute > idle
     client = log_in(Client(), people[person])
@@ -489,7 +603,9 @@ def test_it_uses_uuids_for_every_object_in_urls():
         converters = pattern.pattern.converters
         for parameter, converter in converters.items():
             assert isinstance(converter, UUIDConverter) or (name, parameter) == ("accounts:organisation", "slug"), (
-                name, parameter)
+                name,
+                parameter,
+            )
     for model in (Account, Membership, Invitation, AuditEntry):
         assert model._meta.pk.get_internal_type() == "UUIDField", model
 
@@ -499,4 +615,3 @@ def test_it_links_member_records_by_uuid(carol, alice):
     links = re.findall(r'href="/staff/members/([^"/]+)/"', page_text)
     assert str(alice.pk) in links
     assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", link) for link in links)
-

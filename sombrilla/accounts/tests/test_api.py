@@ -16,8 +16,9 @@ WRONG_CREDENTIALS = "This pseudonym and passphrase do not match."
 
 
 def _token_request(client, pseudonym, passphrase=PASSPHRASE, **extra):
-    return client.post("/api/v1/auth/token", {"pseudonym": pseudonym, "passphrase": passphrase, **extra},
-                       content_type=JSON)
+    return client.post(
+        "/api/v1/auth/token", {"pseudonym": pseudonym, "passphrase": passphrase, **extra}, content_type=JSON
+    )
 
 
 def _token(membership, **extra) -> str:
@@ -107,9 +108,15 @@ def test_it_shows_the_member_their_own_record_with_a_bearer_token(alice):
     response = Client().get("/api/v1/me", headers=_bearer(_token(alice)))
     assert response.status_code == 200
     assert response.json() == {
-        "id": str(alice.account.pk), "pseudonym": "alice", "language": "en",
-        "membership": {"id": str(alice.pk), "organisation": "Collective A", "role": "member",
-                       "joined_month": alice.joined_on.strftime("%Y-%m")},
+        "id": str(alice.account.pk),
+        "pseudonym": "alice",
+        "language": "en",
+        "membership": {
+            "id": str(alice.pk),
+            "organisation": "Collective A",
+            "role": "member",
+            "joined_month": alice.joined_on.strftime("%Y-%m"),
+        },
     }
 
 
@@ -170,8 +177,7 @@ def test_it_refuses_an_unsafe_session_request_without_the_csrf_token(alice):
 
 def test_it_accepts_an_unsafe_session_request_with_the_csrf_token(alice):
     client, csrf = _csrf_client(alice)
-    response = client.put("/api/v1/me/language", {"language": "es"}, content_type=JSON,
-                          headers={"X-CSRFToken": csrf})
+    response = client.put("/api/v1/me/language", {"language": "es"}, content_type=JSON, headers={"X-CSRFToken": csrf})
     assert response.status_code == 200
     assert response.json()["language"] == "es"
 
@@ -186,7 +192,8 @@ def test_it_refuses_an_unsafe_session_request_with_a_wrong_csrf_token(alice):
 def test_it_needs_no_csrf_token_with_a_bearer_token(alice):
     # Bearer tokens are not sent by browsers on their own, so there is nothing to forge.
     response = Client(enforce_csrf_checks=True).put(
-        "/api/v1/me/language", {"language": "fr"}, content_type=JSON, headers=_bearer(_token(alice)))
+        "/api/v1/me/language", {"language": "fr"}, content_type=JSON, headers=_bearer(_token(alice))
+    )
     assert response.status_code == 200
 
 
@@ -194,8 +201,9 @@ def test_it_needs_no_csrf_token_with_a_bearer_token(alice):
 
 
 def test_it_saves_an_available_language(alice):
-    response = Client().put("/api/v1/me/language", {"language": "ar"}, content_type=JSON,
-                            headers=_bearer(_token(alice)))
+    response = Client().put(
+        "/api/v1/me/language", {"language": "ar"}, content_type=JSON, headers=_bearer(_token(alice))
+    )
     assert response.status_code == 200
     assert response.json()["language"] == "ar"
     alice.account.refresh_from_db()
@@ -204,8 +212,9 @@ def test_it_saves_an_available_language(alice):
 
 @pytest.mark.parametrize("language", ["xx", "EN", "", "en-GB", "<b>"])
 def test_it_refuses_a_language_that_is_not_available_with_a_clear_reason(alice, language):
-    response = Client().put("/api/v1/me/language", {"language": language}, content_type=JSON,
-                            headers=_bearer(_token(alice)))
+    response = Client().put(
+        "/api/v1/me/language", {"language": language}, content_type=JSON, headers=_bearer(_token(alice))
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": "This language is not available."}
     alice.account.refresh_from_db()
@@ -213,8 +222,9 @@ def test_it_refuses_a_language_that_is_not_available_with_a_clear_reason(alice, 
 
 
 def test_it_refuses_an_overlong_language_with_the_field_named(alice):
-    response = Client().put("/api/v1/me/language", {"language": "x" * 11}, content_type=JSON,
-                            headers=_bearer(_token(alice)))
+    response = Client().put(
+        "/api/v1/me/language", {"language": "x" * 11}, content_type=JSON, headers=_bearer(_token(alice))
+    )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "language"
 
@@ -239,8 +249,7 @@ def test_it_exports_the_members_own_data_and_nothing_about_others(alice, bob, da
     # Staff reads and writes of her record are listed by action and time, never by who did them.
     assert {entry["action"] for entry in data["membership"]["staff_views_of_my_record"]} == {"member.note_changed"}
     text = response.content.decode()
-    for other in ("bob", "dana", "mallory", "Collective B", str(bob.pk), "bob's private note",
-                  "bob's invitation note"):
+    for other in ("bob", "dana", "mallory", "Collective B", str(bob.pk), "bob's private note", "bob's invitation note"):
         assert other not in text, other
 
 
@@ -260,8 +269,9 @@ def test_it_revokes_every_token_when_logging_out_everywhere(alice):
 
 def test_it_keeps_the_account_on_a_wrong_passphrase_for_deletion(alice):
     token = _token(alice)
-    response = Client().post("/api/v1/me/delete", {"passphrase": "not-my-passphrase"}, content_type=JSON,
-                             headers=_bearer(token))
+    response = Client().post(
+        "/api/v1/me/delete", {"passphrase": "not-my-passphrase"}, content_type=JSON, headers=_bearer(token)
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": "Your passphrase is not right."}
     assert Client().get("/api/v1/me", headers=_bearer(token)).status_code == 200
@@ -269,8 +279,7 @@ def test_it_keeps_the_account_on_a_wrong_passphrase_for_deletion(alice):
 
 def test_it_deletes_the_account_with_the_right_passphrase_and_the_token_stops_working(alice):
     token = _token(alice)
-    response = Client().post("/api/v1/me/delete", {"passphrase": PASSPHRASE}, content_type=JSON,
-                             headers=_bearer(token))
+    response = Client().post("/api/v1/me/delete", {"passphrase": PASSPHRASE}, content_type=JSON, headers=_bearer(token))
     assert response.status_code == 204
     assert not Account.objects.filter(pseudonym_key="alice").exists()
     assert Client().get("/api/v1/me", headers=_bearer(token)).status_code == 401
@@ -305,6 +314,10 @@ def test_it_lets_anonymous_callers_read_the_schema_and_ask_for_a_token(db):
 def test_it_covers_every_authenticated_operation_in_the_anonymous_test(db):
     """If an operation is added to the API, the anonymous check above must be told about it."""
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
-    secured = {(method, path) for path, operations in paths.items() for method, operation in operations.items()
-               if operation.get("security")}
+    secured = {
+        (method, path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    }
     assert secured == {(method, path) for method, path, _body in AUTHENTICATED_OPERATIONS}

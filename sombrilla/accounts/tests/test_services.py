@@ -87,12 +87,14 @@ def test_it_accepts_a_128_character_passphrase(carol):
 def test_it_recovers_with_a_code_only_once(carol):
     _invitation, code = services.invitation_issue(actor=carol)
     membership, codes = services.account_join(code=code, pseudonym="forgetful", passphrase=PASSPHRASE)
-    services.account_recover(pseudonym="forgetful", code=codes[0], new_passphrase="new-passphrase-here-1",
-                             client_key="test-client")
+    services.account_recover(
+        pseudonym="forgetful", code=codes[0], new_passphrase="new-passphrase-here-1", client_key="test-client"
+    )
     assert Account.objects.get(pk=membership.account.pk).check_password("new-passphrase-here-1")
     with pytest.raises(services.AccountError):
-        services.account_recover(pseudonym="forgetful", code=codes[0], new_passphrase="another-passphrase-2",
-                                 client_key="test-client")
+        services.account_recover(
+            pseudonym="forgetful", code=codes[0], new_passphrase="another-passphrase-2", client_key="test-client"
+        )
 
 
 def test_it_stores_recovery_codes_only_as_hashes(carol):
@@ -153,8 +155,7 @@ def test_it_builds_areas_as_country_city_district(org_a):
 
     kenya = services.area_create(actor=None, organisation=org_a, name="Kenya", kind=Area.Kind.COUNTRY)
     nairobi = services.area_create(actor=None, organisation=org_a, name="Nairobi", kind=Area.Kind.CITY, parent=kenya)
-    district = services.area_create(actor=None, organisation=org_a, name="CBD", kind=Area.Kind.DISTRICT,
-                                    parent=nairobi)
+    district = services.area_create(actor=None, organisation=org_a, name="CBD", kind=Area.Kind.DISTRICT, parent=nairobi)
     assert [a.name for a in district.path()] == ["Kenya", "Nairobi", "CBD"]
     with pytest.raises(services.AccountError):
         services.area_create(actor=None, organisation=org_a, name="Nowhere", kind=Area.Kind.DISTRICT, parent=kenya)
@@ -176,8 +177,9 @@ def test_it_counts_wrong_recovery_codes_against_the_login_throttle(alice):
 
     for _attempt in range(settings.LOGIN_FAILURES_BEFORE_LOCK):
         with pytest.raises(services.AccountError):
-            services.account_recover(pseudonym="alice", code="AAAA-BBBB-CCCC", new_passphrase="new-passphrase-1",
-                                     client_key="c2")
+            services.account_recover(
+                pseudonym="alice", code="AAAA-BBBB-CCCC", new_passphrase="new-passphrase-1", client_key="c2"
+            )
     with pytest.raises(services.Throttled):
         services.account_authenticate(pseudonym="alice", passphrase=PASSPHRASE, client_key="c3")
 
@@ -187,8 +189,9 @@ def test_it_asks_staff_for_the_second_factor_when_a_code_is_expected(carol):
 
     with pytest.raises(services.AccountError):
         services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c4", otp="")
-    account = services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c4",
-                                            otp=totp_now(carol))
+    account = services.account_authenticate(
+        pseudonym="carol", passphrase=PASSPHRASE, client_key="c4", otp=totp_now(carol)
+    )
     assert account == carol.account
 
 
@@ -211,6 +214,7 @@ def test_it_keeps_only_a_salt_of_each_authenticator_secret(carol):
     assert secret != unhexlify(stored)
     with override_settings(IDENTIFIER_PEPPER="a-different-pepper"):
         assert Authenticator.objects.get(user=carol.account).bin_key != secret
-    account = services.account_authenticate(pseudonym="carol", passphrase=PASSPHRASE, client_key="c5",
-                                            otp=totp_now(carol))
+    account = services.account_authenticate(
+        pseudonym="carol", passphrase=PASSPHRASE, client_key="c5", otp=totp_now(carol)
+    )
     assert account == carol.account

@@ -42,8 +42,12 @@ def _logged_in_as(client) -> str | None:
 
 
 def _join_data(code, pseudonym="newbie", passphrase=PASSPHRASE, again=None):
-    return {"code": code, "pseudonym": pseudonym, "passphrase": passphrase,
-            "passphrase_again": passphrase if again is None else again}
+    return {
+        "code": code,
+        "pseudonym": pseudonym,
+        "passphrase": passphrase,
+        "passphrase_again": passphrase if again is None else again,
+    }
 
 
 def test_it_prefills_the_invitation_code_from_the_link(db):
@@ -72,22 +76,26 @@ def test_it_joins_shows_ten_recovery_codes_once_and_logs_in(carol):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"code": "AAAA-BBBB-CCCC"},
-         "This invitation code is not valid. Ask the person who gave it to you for a new one."),
+        (
+            {"code": "AAAA-BBBB-CCCC"},
+            "This invitation code is not valid. Ask the person who gave it to you for a new one.",
+        ),
         ({"again": "something-else-entirely"}, "The two passphrases are not the same."),
         ({"pseudonym": "alice"}, "This pseudonym is taken. Please choose another."),
-        ({"pseudonym": "0712345678"},
-         "This looks like a phone number or email address. Choose a name that does not identify you."),
-        ({"pseudonym": "me@example.org"},
-         "Use 3 to 32 letters, digits, dots, dashes or underscores, with no spaces."),
+        (
+            {"pseudonym": "0712345678"},
+            "This looks like a phone number or email address. Choose a name that does not identify you.",
+        ),
+        ({"pseudonym": "me@example.org"}, "Use 3 to 32 letters, digits, dots, dashes or underscores, with no spaces."),
         ({"pseudonym": "a b"}, "Use 3 to 32 letters, digits, dots, dashes or underscores, with no spaces."),
         ({"passphrase": "short"}, "This password is too short. It must contain at least 10 characters."),
     ],
 )
 def test_it_shows_why_joining_failed_and_keeps_what_was_typed(carol, alice, data, message):
     _invitation, code = services.invitation_issue(actor=carol)
-    sent = _join_data(data.get("code", code), data.get("pseudonym", "newbie"),
-                      data.get("passphrase", PASSPHRASE), data.get("again"))
+    sent = _join_data(
+        data.get("code", code), data.get("pseudonym", "newbie"), data.get("passphrase", PASSPHRASE), data.get("again")
+    )
     client = Client()
     response = client.post("/join/", sent)
     assert response.status_code == 200
@@ -96,7 +104,8 @@ def test_it_shows_why_joining_failed_and_keeps_what_was_typed(carol, alice, data
     assert _input_value(response, "pseudonym") == sent["pseudonym"]
     assert _logged_in_as(client) is None
     assert Account.objects.filter(pseudonym_key=sent["pseudonym"].casefold()).count() == (
-        1 if sent["pseudonym"] == "alice" else 0)
+        1 if sent["pseudonym"] == "alice" else 0
+    )
 
 
 def test_it_leaves_the_invitation_open_after_a_failed_join(carol):
@@ -131,12 +140,22 @@ def test_it_follows_a_same_site_next_path(alice):
     assert response["Location"] == "/account/"
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example", "//evil.example/home/", "http://testserver.evil.example/", "https:evil.example",
-    "/\\evil.example", "javascript:alert(1)", " https://evil.example",
-    # Not URLs at all: a bare word once made redirect() look for a view of that name and crash.
-    "home", "accounts:settings", "' OR 1=1 --",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example",
+        "//evil.example/home/",
+        "http://testserver.evil.example/",
+        "https:evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        " https://evil.example",
+        # Not URLs at all: a bare word once made redirect() look for a view of that name and crash.
+        "home",
+        "accounts:settings",
+        "' OR 1=1 --",
+    ],
+)
 def test_it_refuses_an_open_redirect_after_login(alice, target):
     client = Client()
     response = client.post("/login/", {"pseudonym": "alice", "passphrase": PASSPHRASE, "next": target})
@@ -173,8 +192,9 @@ def test_it_shows_the_recovery_page(db):
 def test_it_recovers_with_a_code_once(alice):
     codes = services.recovery_codes_regenerate(account=alice.account)
     client = Client()
-    response = client.post("/recover/", {"pseudonym": "alice", "code": codes[0].lower(),
-                                         "passphrase": NEW_PASSPHRASE}, follow=True)
+    response = client.post(
+        "/recover/", {"pseudonym": "alice", "code": codes[0].lower(), "passphrase": NEW_PASSPHRASE}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/home/"
     assert _shows(response, "Your passphrase is changed. That recovery code is now used up.")
     alice.account.refresh_from_db()
@@ -186,8 +206,9 @@ def test_it_recovers_with_a_code_once(alice):
 def test_it_gives_one_answer_for_a_wrong_code_and_an_unknown_pseudonym(alice):
     services.recovery_codes_regenerate(account=alice.account)
     wrong = Client().post("/recover/", {"pseudonym": "alice", "code": "AAAA-BBBB-CCCC", "passphrase": NEW_PASSPHRASE})
-    unknown = Client().post("/recover/", {"pseudonym": "nobody", "code": "AAAA-BBBB-CCCC",
-                                          "passphrase": NEW_PASSPHRASE})
+    unknown = Client().post(
+        "/recover/", {"pseudonym": "nobody", "code": "AAAA-BBBB-CCCC", "passphrase": NEW_PASSPHRASE}
+    )
     assert _shows(wrong, "This pseudonym and recovery code do not match.")
     assert _shows(unknown, "This pseudonym and recovery code do not match.")
 
@@ -353,8 +374,14 @@ def test_it_lists_and_searches_members_for_staff(people):
 
 def test_it_hides_staff_pages_from_members(alice):
     client = log_in(Client(), alice)
-    for path in ("/staff/members/", f"/staff/members/{alice.pk}/", "/staff/vouching/", "/staff/areas/",
-                 "/staff/organisation/", "/staff/audit/"):
+    for path in (
+        "/staff/members/",
+        f"/staff/members/{alice.pk}/",
+        "/staff/vouching/",
+        "/staff/areas/",
+        "/staff/organisation/",
+        "/staff/audit/",
+    ):
         assert client.get(path).status_code == 404, path
 
 
@@ -373,8 +400,9 @@ def test_it_answers_404_for_a_member_of_another_organisation(alice, mallory):
 
 
 def test_it_changes_a_members_role(alice, carol):
-    response = log_in(Client(), carol).post(f"/staff/members/{alice.pk}/", {"action": "role",
-                                                                            "role": Role.MODERATOR}, follow=True)
+    response = log_in(Client(), carol).post(
+        f"/staff/members/{alice.pk}/", {"action": "role", "role": Role.MODERATOR}, follow=True
+    )
     assert _shows(response, "Saved.")
     alice.refresh_from_db()
     assert alice.role == Role.MODERATOR
@@ -382,8 +410,7 @@ def test_it_changes_a_members_role(alice, carol):
 
 
 def test_it_refuses_staff_giving_the_admin_role_with_a_clear_message(alice, carol):
-    response = log_in(Client(), carol).post(f"/staff/members/{alice.pk}/", {"action": "role",
-                                                                            "role": Role.ADMIN})
+    response = log_in(Client(), carol).post(f"/staff/members/{alice.pk}/", {"action": "role", "role": Role.ADMIN})
     assert response.status_code == 200
     assert _shows(response, "Only an admin can give this role.")
     alice.refresh_from_db()
@@ -413,8 +440,10 @@ def test_it_saves_an_encrypted_staff_note(alice, carol):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT staff_note FROM accounts_membership WHERE id = %s", [alice.pk.hex
-                       if connection.vendor == "sqlite" else alice.pk])
+        cursor.execute(
+            "SELECT staff_note FROM accounts_membership WHERE id = %s",
+            [alice.pk.hex if connection.vendor == "sqlite" else alice.pk],
+        )
         stored = cursor.fetchone()[0]
     assert stored and "lawyer" not in stored
 
@@ -445,7 +474,9 @@ def test_it_adds_areas_and_explains_a_wrong_parent_kind(carol):
     assert orphan.status_code == 400
     client.post("/staff/areas/", {"name": "Nairobi", "kind": "city", "parent": str(kenya.pk)})
     assert [(area.name, depth) for area, depth in selectors.area_list(organisation=carol.organisation)] == [
-        ("Kenya", 0), ("Nairobi", 1)]
+        ("Kenya", 0),
+        ("Nairobi", 1),
+    ]
     duplicate = client.post("/staff/areas/", {"name": "kenya", "kind": "country", "parent": ""})
     assert _shows(duplicate, "This area already exists.")
 
@@ -453,11 +484,20 @@ def test_it_adds_areas_and_explains_a_wrong_parent_kind(carol):
 def test_it_lets_an_admin_change_the_organisation_settings(dana):
     client = log_in(Client(), dana)
     assert client.get("/staff/organisation/").status_code == 200
-    response = client.post("/staff/organisation/", {
-        "name": "Collective A+", "about": "We look out for each other.", "how_to_join": "Ask a member.",
-        "quick_exit_url": "https://weather.example", "vouch_quota": 3, "invitation_days": 7,
-        "default_country": "KE", "shares_with_network": "on",
-    }, follow=True)
+    response = client.post(
+        "/staff/organisation/",
+        {
+            "name": "Collective A+",
+            "about": "We look out for each other.",
+            "how_to_join": "Ask a member.",
+            "quick_exit_url": "https://weather.example",
+            "vouch_quota": 3,
+            "invitation_days": 7,
+            "default_country": "KE",
+            "shares_with_network": "on",
+        },
+        follow=True,
+    )
     assert _shows(response, "Saved.")
     dana.organisation.refresh_from_db()
     assert (dana.organisation.name, dana.organisation.vouch_quota) == ("Collective A+", 3)
@@ -469,8 +509,9 @@ def test_it_keeps_organisation_settings_to_admins(carol):
 
 
 def test_it_explains_invalid_organisation_settings(dana):
-    response = log_in(Client(), dana).post("/staff/organisation/", {
-        "name": "", "vouch_quota": 500, "invitation_days": 0, "quick_exit_url": "not a url"})
+    response = log_in(Client(), dana).post(
+        "/staff/organisation/", {"name": "", "vouch_quota": 500, "invitation_days": 0, "quick_exit_url": "not a url"}
+    )
     assert response.status_code == 400
     assert _shows(response, "This field is required.")
     assert _shows(response, "Ensure this value is less than or equal to 50.")

@@ -51,8 +51,9 @@ def staff_without_device(organisation) -> Membership:
     account = Account(pseudonym="newstaff", language="en")
     account.set_password(PASSPHRASE)
     account.save()
-    membership = Membership.objects.create(account=account, organisation=organisation, role=Role.STAFF,
-                                           joined_on=clock.now().date())
+    membership = Membership.objects.create(
+        account=account, organisation=organisation, role=Role.STAFF, joined_on=clock.now().date()
+    )
     assert not Authenticator.objects.filter(user=account).exists()
     return membership
 
@@ -65,8 +66,11 @@ def session_cookie(live_url: str, membership: Membership) -> dict:
         log_in(client, membership)
     else:
         client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-            "url": live_url}
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_url,
+    }
 
 
 def language_cookie(live_url: str, language: str) -> dict:

@@ -86,32 +86,72 @@ class FormCase:
 
 
 FORMS = [
-    FormCase("join", "/join/", None,
-             {"pseudonym": "newbie", "passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE},
-             ("code", "pseudonym", "passphrase", "passphrase_again"), needs_code=True),
-    FormCase("login", "/login/", None, {"pseudonym": "alice", "passphrase": PASSPHRASE},
-             ("pseudonym", "passphrase")),
-    FormCase("recover", "/recover/", None,
-             {"pseudonym": "alice", "code": "AAAA-BBBB-CCCC", "passphrase": "a-new-long-passphrase"},
-             ("pseudonym", "code", "passphrase")),
-    FormCase("language", "/language/", "alice", {"language": "es", "next": "/account/"},
-             ("language", "next"), redirects_on_error=True),
+    FormCase(
+        "join",
+        "/join/",
+        None,
+        {"pseudonym": "newbie", "passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE},
+        ("code", "pseudonym", "passphrase", "passphrase_again"),
+        needs_code=True,
+    ),
+    FormCase("login", "/login/", None, {"pseudonym": "alice", "passphrase": PASSPHRASE}, ("pseudonym", "passphrase")),
+    FormCase(
+        "recover",
+        "/recover/",
+        None,
+        {"pseudonym": "alice", "code": "AAAA-BBBB-CCCC", "passphrase": "a-new-long-passphrase"},
+        ("pseudonym", "code", "passphrase"),
+    ),
+    FormCase(
+        "language",
+        "/language/",
+        "alice",
+        {"language": "es", "next": "/account/"},
+        ("language", "next"),
+        redirects_on_error=True,
+    ),
     FormCase("pseudonym", "/account/pseudonym/", "alice", {"pseudonym": "alicia"}, ("pseudonym",)),
-    FormCase("passphrase", "/account/passphrase/", "alice",
-             {"current": "not-the-passphrase", "new": "a-new-long-passphrase"}, ("current", "new")),
+    FormCase(
+        "passphrase",
+        "/account/passphrase/",
+        "alice",
+        {"current": "not-the-passphrase", "new": "a-new-long-passphrase"},
+        ("current", "new"),
+    ),
     FormCase("delete", "/account/delete/", "alice", {"passphrase": "not-the-passphrase"}, ("passphrase",)),
     FormCase("invitations", "/invitations/", "carol", {"role": Role.MEMBER, "note": ""}, ("role", "note")),
     FormCase("two-factor", "/account/two-factor/", "carol-unverified", {"token": "123456"}, ("token",)),
-    FormCase("member-role", "/staff/members/{alice}/", "carol", {"action": "role", "role": Role.MODERATOR},
-             ("action", "role")),
+    FormCase(
+        "member-role",
+        "/staff/members/{alice}/",
+        "carol",
+        {"action": "role", "role": Role.MODERATOR},
+        ("action", "role"),
+    ),
     FormCase("member-note", "/staff/members/{alice}/", "carol", {"action": "note", "note": "fine"}, ("note",)),
-    FormCase("areas", "/staff/areas/", "carol", {"name": "Kenya", "kind": "country", "parent": ""},
-             ("name", "kind", "parent")),
-    FormCase("organisation", "/staff/organisation/", "dana",
-             {"name": "Collective A", "about": "", "how_to_join": "", "quick_exit_url": "https://weather.example",
-              "vouch_quota": 2, "invitation_days": 14, "default_country": "KE", "shares_with_network": "on"},
-             ("name", "about", "how_to_join", "quick_exit_url", "vouch_quota", "invitation_days",
-              "default_country")),
+    FormCase(
+        "areas",
+        "/staff/areas/",
+        "carol",
+        {"name": "Kenya", "kind": "country", "parent": ""},
+        ("name", "kind", "parent"),
+    ),
+    FormCase(
+        "organisation",
+        "/staff/organisation/",
+        "dana",
+        {
+            "name": "Collective A",
+            "about": "",
+            "how_to_join": "",
+            "quick_exit_url": "https://weather.example",
+            "vouch_quota": 2,
+            "invitation_days": 14,
+            "default_country": "KE",
+            "shares_with_network": "on",
+        },
+        ("name", "about", "how_to_join", "quick_exit_url", "vouch_quota", "invitation_days", "default_country"),
+    ),
 ]
 
 
@@ -162,8 +202,9 @@ def test_it_explains_each_refusal_in_words(people):
 
 
 def test_it_refuses_undecodable_form_bytes_with_a_message(alice):
-    response = _client().post("/login/", b"pseudonym=\xff\xfe\xfd&passphrase=\xc3",
-                              content_type="application/x-www-form-urlencoded")
+    response = _client().post(
+        "/login/", b"pseudonym=\xff\xfe\xfd&passphrase=\xc3", content_type="application/x-www-form-urlencoded"
+    )
     _assert_safe(response, "login with bytes that are not UTF-8")
     assert "This pseudonym and passphrase do not match." in response.content.decode() or _shows_an_error(response)
 
@@ -173,18 +214,31 @@ def test_it_refuses_undecodable_form_bytes_with_a_message(alice):
 
 def test_it_answers_hostile_query_strings_without_a_server_error(people):
     anonymous, carol = _client(), _client(people["carol"])
-    places = [(anonymous, "/join/", "code"), (anonymous, "/login/", "next"), (carol, "/staff/members/", "q"),
-              (anonymous, "/", "next"), (anonymous, "/recover/", "code")]
+    places = [
+        (anonymous, "/join/", "code"),
+        (anonymous, "/login/", "next"),
+        (carol, "/staff/members/", "q"),
+        (anonymous, "/", "next"),
+        (anonymous, "/recover/", "code"),
+    ]
     for (kind, value), (client, path, param) in itertools.product(HOSTILE.items(), places):
         response = client.get(path, {param: value})
         _assert_safe(response, f"GET {path}?{param}={kind}")
 
 
-@pytest.mark.parametrize("path", [
-    "/staff/members/not-a-uuid/", f"/staff/members/{uuid.uuid4()}/", "/staff/members/%00/",
-    "/staff/members/00000000-0000-0000-0000-00000000000g/", "/o/no-such-organisation/", "/o/%3Cscript%3E/",
-    "/%3Cscript%3Ealert('x')%3C/script%3E/", "/staff/members/" + "a" * 5000 + "/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/members/not-a-uuid/",
+        f"/staff/members/{uuid.uuid4()}/",
+        "/staff/members/%00/",
+        "/staff/members/00000000-0000-0000-0000-00000000000g/",
+        "/o/no-such-organisation/",
+        "/o/%3Cscript%3E/",
+        "/%3Cscript%3Ealert('x')%3C/script%3E/",
+        "/staff/members/" + "a" * 5000 + "/",
+    ],
+)
 def test_it_answers_a_malformed_or_unknown_path_with_404(carol, path):
     response = _client(carol).get(path)
     assert response.status_code == 404
@@ -201,11 +255,13 @@ def test_it_answers_404_for_a_member_id_from_another_organisation(carol, mallory
     assert _client(carol).get(f"/staff/members/{mallory.pk}/").status_code == 404
 
 
-@pytest.mark.parametrize("code", ["", "AAAA-BBBB-CCCC", "<script>", "' OR 1=1 --", "0000-0000-0000-0000-0000",
-                                  "\u202e\u200d", "OIL-OIL-OIL"])
+@pytest.mark.parametrize(
+    "code", ["", "AAAA-BBBB-CCCC", "<script>", "' OR 1=1 --", "0000-0000-0000-0000-0000", "\u202e\u200d", "OIL-OIL-OIL"]
+)
 def test_it_refuses_an_invalid_invitation_code_with_one_clear_message(carol, code):
-    response = _client().post("/join/", {"code": code, "pseudonym": "newbie", "passphrase": PASSPHRASE,
-                                         "passphrase_again": PASSPHRASE})
+    response = _client().post(
+        "/join/", {"code": code, "pseudonym": "newbie", "passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE}
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert ("This invitation code is not valid." in body) or ("This field is required." in body)
@@ -224,11 +280,16 @@ def test_it_refuses_an_invalid_recovery_code_with_a_clear_message(alice, code):
 # CSRF ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", FORMS + [FormCase("logout", "/logout/", "alice", {}, ()),
-                                          FormCase("logout-everywhere", "/account/logout-everywhere/", "alice",
-                                                   {}, ()),
-                                          FormCase("recovery-codes", "/account/recovery-codes/", "alice", {}, ())],
-                         ids=lambda case: case.name)
+@pytest.mark.parametrize(
+    "case",
+    FORMS
+    + [
+        FormCase("logout", "/logout/", "alice", {}, ()),
+        FormCase("logout-everywhere", "/account/logout-everywhere/", "alice", {}, ()),
+        FormCase("recovery-codes", "/account/recovery-codes/", "alice", {}, ()),
+    ],
+    ids=lambda case: case.name,
+)
 def test_it_refuses_a_form_without_the_csrf_token_with_a_clear_page(people, case):
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     if case.who == "carol-unverified":
@@ -245,8 +306,15 @@ def test_it_refuses_a_form_without_the_csrf_token_with_a_clear_page(people, case
 
 def test_it_escapes_a_hostile_pseudonym_shown_back_in_the_join_form(carol):
     _invitation, code = services.invitation_issue(actor=carol)
-    response = _client().post("/join/", {"code": code, "pseudonym": "<script>alert('x')</script>",
-                                         "passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE})
+    response = _client().post(
+        "/join/",
+        {
+            "code": code,
+            "pseudonym": "<script>alert('x')</script>",
+            "passphrase": PASSPHRASE,
+            "passphrase_again": PASSPHRASE,
+        },
+    )
     body = response.content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in body
@@ -260,9 +328,13 @@ def test_it_escapes_hostile_text_everywhere_it_is_stored_and_shown(people):
     services.area_create(actor=carol, organisation=carol.organisation, name=hostile[:120], kind="country")
     services.organisation_update(actor=dana, name=hostile[:120], about=hostile, how_to_join=hostile)
     pages = [
-        (_client(carol), "/invitations/"), (_client(carol), f"/staff/members/{alice.pk}/"),
-        (_client(carol), "/staff/areas/"), (_client(), "/o/org-a/"), (_client(alice), "/home/"),
-        (_client(people["nina"]), "/home/"), (_client(dana), "/staff/organisation/"),
+        (_client(carol), "/invitations/"),
+        (_client(carol), f"/staff/members/{alice.pk}/"),
+        (_client(carol), "/staff/areas/"),
+        (_client(), "/o/org-a/"),
+        (_client(alice), "/home/"),
+        (_client(people["nina"]), "/home/"),
+        (_client(dana), "/staff/organisation/"),
         (_client(carol), "/staff/members/?q=" + HOSTILE["script"]),
     ]
     for client, path in pages:
@@ -279,8 +351,9 @@ JSON = "application/json"
 
 
 def _token(membership) -> str:
-    response = Client().post("/api/v1/auth/token", {"pseudonym": membership.account.pseudonym,
-                                                    "passphrase": PASSPHRASE}, content_type=JSON)
+    response = Client().post(
+        "/api/v1/auth/token", {"pseudonym": membership.account.pseudonym, "passphrase": PASSPHRASE}, content_type=JSON
+    )
     return response.json()["token"]
 
 
@@ -295,8 +368,7 @@ API_BODIES = [
 def test_it_answers_hostile_api_fields_with_a_json_reason_never_a_server_error(alice, method, path, body):
     headers = {"Authorization": f"Bearer {_token(alice)}"}
     for kind, name in itertools.product(HOSTILE, body):
-        response = getattr(_client(), method)(path, {**body, name: HOSTILE[kind]}, content_type=JSON,
-                                              headers=headers)
+        response = getattr(_client(), method)(path, {**body, name: HOSTILE[kind]}, content_type=JSON, headers=headers)
         context = f"{path} {name}={kind}"
         assert response.status_code < 500, context
         if response.status_code >= 400:
@@ -326,8 +398,9 @@ MALFORMED_BODIES = [
 def test_it_answers_a_malformed_api_body_with_a_json_4xx(alice, method, path, body):
     token = _token(alice)
     for label, payload, content_type in MALFORMED_BODIES:
-        response = getattr(_client(), method)(path, payload, content_type=content_type,
-                                              headers={"Authorization": f"Bearer {token}"})
+        response = getattr(_client(), method)(
+            path, payload, content_type=content_type, headers={"Authorization": f"Bearer {token}"}
+        )
         assert 400 <= response.status_code < 500, f"{path} {label}: {response.status_code}"
         assert response.json()["detail"], f"{path} {label}"
     # Nothing happened: the account is still there with its language and its token.
@@ -336,17 +409,26 @@ def test_it_answers_a_malformed_api_body_with_a_json_4xx(alice, method, path, bo
 
 def test_it_refuses_an_oversized_api_body_with_a_json_413(alice):
     oversized = '{"language": "' + "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
-    response = _client().put("/api/v1/me/language", oversized, content_type=JSON,
-                             headers={"Authorization": f"Bearer {_token(alice)}"})
+    response = _client().put(
+        "/api/v1/me/language", oversized, content_type=JSON, headers={"Authorization": f"Bearer {_token(alice)}"}
+    )
     assert response.status_code == 413
     assert response.json() == {"detail": "This request is too large."}
     anonymous = _client().post("/api/v1/auth/token", oversized, content_type=JSON)
     assert (anonymous.status_code, anonymous.json()) == (413, {"detail": "This request is too large."})
 
 
-@pytest.mark.parametrize("header", [
-    "Bearer <script>", "Bearer ' OR 1=1 --", "Bearer " + "x" * 10_000, "Bearer \u202e", "bearer", "Token abc",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer <script>",
+        "Bearer ' OR 1=1 --",
+        "Bearer " + "x" * 10_000,
+        "Bearer \u202e",
+        "bearer",
+        "Token abc",
+    ],
+)
 def test_it_answers_a_hostile_authorization_header_with_401(alice, header):
     response = _client().get("/api/v1/me", headers={"Authorization": header.encode("utf-8").decode("latin-1")})
     assert response.status_code == 401
@@ -363,4 +445,3 @@ def test_it_refuses_an_api_session_call_without_the_csrf_token(alice):
     assert response.status_code == 403
     assert response.json()["detail"]
     assert Account.objects.filter(pk=alice.account.pk).exists()
-

@@ -37,7 +37,7 @@ SECURITY_HEADERS = {
     # same-origin form posts, which Django's CSRF check refuses.
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), "
-                          "interest-cohort=(), browsing-topics=()",
+    "interest-cohort=(), browsing-topics=()",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -127,8 +127,21 @@ def test_it_keeps_hsts_off_plain_http_even_when_configured(db, settings):
 # No other host ----------------------------------------------------------------------------------
 
 
-URL_ATTRIBUTES = {"src", "href", "action", "formaction", "srcset", "poster", "data", "xlink:href", "ping",
-                  "manifest", "background", "cite", "longdesc"}
+URL_ATTRIBUTES = {
+    "src",
+    "href",
+    "action",
+    "formaction",
+    "srcset",
+    "poster",
+    "data",
+    "xlink:href",
+    "ping",
+    "manifest",
+    "background",
+    "cite",
+    "longdesc",
+}
 ABSOLUTE = re.compile(r"^\s*([a-z][a-z0-9+.\-]*:)?//", re.IGNORECASE)
 
 
@@ -176,7 +189,9 @@ def _check_page(response, url) -> int:
             continue
         # The one allowed exception: the quick-exit link (and the same URL for its keyboard shortcut).
         if (tag, name, attributes.get("id")) == ("a", "href", "quick-exit") or (tag, name) == (
-                "body", "data-quick-exit"):
+            "body",
+            "data-quick-exit",
+        ):
             assert value == settings.QUICK_EXIT_URL, (url, value)
             if tag == "a":
                 # The neutral site must not learn, even from the Referer, where the visitor came from.
@@ -194,8 +209,13 @@ def test_it_names_no_other_host_in_any_page(people):
         None: ["/", "/o/org-a/", "/join/", "/login/", "/recover/", "/logout/", "/no-such-page/"],
         "alice": ["/home/", "/account/", "/invitations/", "/account/delete/", "/o/org-a/"],
         "bob": ["/home/", "/invitations/"],
-        "carol": ["/staff/members/", f"/staff/members/{people['alice'].pk}/", "/staff/vouching/", "/staff/areas/",
-                  "/account/two-factor/"],
+        "carol": [
+            "/staff/members/",
+            f"/staff/members/{people['alice'].pk}/",
+            "/staff/vouching/",
+            "/staff/areas/",
+            "/account/two-factor/",
+        ],
         "dana": ["/staff/organisation/", "/staff/audit/"],
         "nina": ["/home/"],
     }
@@ -224,8 +244,16 @@ def test_it_names_no_other_host_in_the_stylesheet_and_script(db):
         assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|@import", text, re.IGNORECASE), url
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "http://testserver.evil.example/",
-                                    "https:/\\evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "http://testserver.evil.example/",
+        "https:/\\evil.example/",
+        "javascript:alert(1)",
+    ],
+)
 def test_it_never_redirects_to_another_host_after_login_or_a_language_change(fast_hashing, alice, target):
     client = Client()
     response = client.post("/login/", {"pseudonym": "alice", "passphrase": PASSPHRASE, "next": target})
@@ -274,8 +302,9 @@ def test_it_caps_the_back_off(fast_hashing, alice, settings):
         with clock.travel(timedelta(seconds=elapsed)):
             _login(client, "alice", WRONG)
         elapsed += settings.LOGIN_LOCK_MAX_SECONDS + 1
-    with clock.travel(timedelta(seconds=elapsed - settings.LOGIN_LOCK_MAX_SECONDS - 1
-                                + settings.LOGIN_LOCK_MAX_SECONDS - 5)):
+    with clock.travel(
+        timedelta(seconds=elapsed - settings.LOGIN_LOCK_MAX_SECONDS - 1 + settings.LOGIN_LOCK_MAX_SECONDS - 5)
+    ):
         assert _login(client, "alice")[0] == 429
     with clock.travel(timedelta(seconds=elapsed)):
         assert _login(client, "alice")[0] == 302
@@ -303,8 +332,17 @@ def test_it_blocks_a_client_after_too_many_failures_across_pseudonyms_but_not_ot
         assert _login(client, f"guess-{number}", WRONG)[0] == 200
     # Each pseudonym failed only once, so only the per-client counter can block now, even the right passphrase.
     assert _login(client, "alice")[0] == 429
-    assert Client().post("/api/v1/auth/token", json.dumps({"pseudonym": "alice", "passphrase": PASSPHRASE}),
-                         content_type="application/json", REMOTE_ADDR=IP).status_code == 429
+    assert (
+        Client()
+        .post(
+            "/api/v1/auth/token",
+            json.dumps({"pseudonym": "alice", "passphrase": PASSPHRASE}),
+            content_type="application/json",
+            REMOTE_ADDR=IP,
+        )
+        .status_code
+        == 429
+    )
     # Another address is not affected, and neither is alice's account.
     other = Client()
     assert _login(other, "alice", address="198.51.100.200")[0] == 302
@@ -315,8 +353,10 @@ def _cache_entries() -> dict[str, bytes]:
     """Every key in the cache with its stored bytes, for the local-memory and Redis backends."""
     backend = cache._cache if hasattr(cache, "_cache") else None
     if isinstance(backend, dict):
-        return {key: bytes(value) if isinstance(value, bytes | bytearray) else repr(value).encode()
-                for key, value in backend.items()}
+        return {
+            key: bytes(value) if isinstance(value, bytes | bytearray) else repr(value).encode()
+            for key, value in backend.items()
+        }
     client = cache._cache.get_client(None)
     return {key.decode(): client.get(key) or b"" for key in client.keys("*")}
 
@@ -349,8 +389,9 @@ def _raw_database_text() -> bytes:
     if connection.vendor == "sqlite":
         name = Path(connection.settings_dict["NAME"])
         assert name.is_file(), name
-        return b"".join(path.read_bytes() for path in (name, Path(f"{name}-wal"), Path(f"{name}-journal"))
-                        if path.is_file())
+        return b"".join(
+            path.read_bytes() for path in (name, Path(f"{name}-wal"), Path(f"{name}-journal")) if path.is_file()
+        )
     chunks = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
@@ -367,8 +408,9 @@ def test_it_keeps_sensitive_text_and_secrets_out_of_the_raw_database(people):
     _open, open_code = services.invitation_issue(actor=carol, note=INVITATION_NOTE)
     _used, used_code = services.invitation_issue(actor=carol)
     joiner_passphrase = "lantern-quietly-orbit-mango"
-    _membership, recovery_codes = services.account_join(code=used_code, pseudonym="newcomer",
-                                                        passphrase=joiner_passphrase)
+    _membership, recovery_codes = services.account_join(
+        code=used_code, pseudonym="newcomer", passphrase=joiner_passphrase
+    )
     _token, api_token = services.api_token_create(account=alice.account)
     # Reading back through the ORM works, so the values really are stored.
     assert Membership.objects.get(pk=alice.pk).staff_note == STAFF_NOTE
@@ -395,8 +437,13 @@ class _Capture(logging.Handler):
 
 
 def _record_text(record: logging.LogRecord) -> str:
-    parts = [record.getMessage(), repr(record.args), repr(getattr(record, "params", None)),
-             repr(getattr(record, "sql", None)), repr(record.__dict__)]
+    parts = [
+        record.getMessage(),
+        repr(record.args),
+        repr(getattr(record, "params", None)),
+        repr(getattr(record, "sql", None)),
+        repr(record.__dict__),
+    ]
     request = getattr(record, "request", None)
     if request is not None and hasattr(request, "META"):
         parts.append(repr(request.META))
@@ -419,9 +466,14 @@ def test_it_lets_no_address_or_user_agent_reach_the_logs_or_the_database(people,
     _invitation, code = services.invitation_issue(actor=carol, note="ip test")
     capture = _Capture()
     root = logging.getLogger()
-    watched = [root, logging.getLogger("django"), logging.getLogger("django.db.backends"),
-               logging.getLogger("django.request"), logging.getLogger("django.security"),
-               logging.getLogger("sombrilla")]
+    watched = [
+        root,
+        logging.getLogger("django"),
+        logging.getLogger("django.db.backends"),
+        logging.getLogger("django.request"),
+        logging.getLogger("django.security"),
+        logging.getLogger("sombrilla"),
+    ]
     levels = [logger.level for logger in watched]
     root.addHandler(capture)
     for logger in watched:
@@ -437,19 +489,26 @@ def test_it_lets_no_address_or_user_agent_reach_the_logs_or_the_database(people,
         browser.get("/no-such-page/")
         newcomer = Client(**CLIENT_HEADERS)
         newcomer.get(f"/join/?code={code}")
-        response = newcomer.post("/join/", {"code": code, "pseudonym": "newcomer", "passphrase": PASSPHRASE,
-                                            "passphrase_again": PASSPHRASE})
+        response = newcomer.post(
+            "/join/", {"code": code, "pseudonym": "newcomer", "passphrase": PASSPHRASE, "passphrase_again": PASSPHRASE}
+        )
         assert response.status_code == 200 and Membership.objects.filter(account__pseudonym="newcomer").exists()
         staff = Client(**CLIENT_HEADERS)
         staff.force_login(carol.account, backend="django.contrib.auth.backends.ModelBackend")
         staff.post("/account/two-factor/", {"token": totp_now(carol)})
         assert staff.get(f"/staff/members/{alice.pk}/").status_code == 200
         api = Client(**CLIENT_HEADERS)
-        token = api.post("/api/v1/auth/token", json.dumps({"pseudonym": "alice", "passphrase": PASSPHRASE}),
-                         content_type="application/json").json()["token"]
+        token = api.post(
+            "/api/v1/auth/token",
+            json.dumps({"pseudonym": "alice", "passphrase": PASSPHRASE}),
+            content_type="application/json",
+        ).json()["token"]
         api.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-        api.post("/api/v1/auth/token", json.dumps({"pseudonym": "alice", "passphrase": WRONG}),
-                 content_type="application/json")
+        api.post(
+            "/api/v1/auth/token",
+            json.dumps({"pseudonym": "alice", "passphrase": WRONG}),
+            content_type="application/json",
+        )
     finally:
         connection.force_debug_cursor = False
         root.removeHandler(capture)
@@ -457,8 +516,10 @@ def test_it_lets_no_address_or_user_agent_reach_the_logs_or_the_database(people,
             logger.setLevel(level)
     texts = [_record_text(record) for record in capture.records]
     # The capture saw SQL with its parameters and the 404 warning, so an address would have shown up.
-    assert any(record.name == "django.db.backends" and "accounts_account" in text
-               for record, text in zip(capture.records, texts, strict=True))
+    assert any(
+        record.name == "django.db.backends" and "accounts_account" in text
+        for record, text in zip(capture.records, texts, strict=True)
+    )
     assert any(record.name == "django.request" for record in capture.records)
     assert any("newcomer" in text for text in texts)
     for text in texts:
@@ -479,7 +540,9 @@ def _raw_column(model, pk, column) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {connection.ops.quote_name(column)} FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
-            "WHERE id = %s", [pk.hex if connection.vendor == "sqlite" else pk])
+            "WHERE id = %s",
+            [pk.hex if connection.vendor == "sqlite" else pk],
+        )
         return cursor.fetchone()[0]
 
 

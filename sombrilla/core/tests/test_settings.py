@@ -21,9 +21,12 @@ READ_BY_SETTINGS = set(re.findall(r"""(?:env\w*|os\.environ\.get)\(\s*["']([A-Z_
 def _clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
     """The test run's environment without anything Sombrilla reads (the suite sets test keys), plus `values`."""
     env = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         # DJANGO_*: the suite sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which --deploy rightly refuses.
-        if name not in READ_BY_SETTINGS and not name.endswith("_FILE") and not name.startswith("DJANGO_")
+        if name not in READ_BY_SETTINGS
+        and not name.endswith("_FILE")
+        and not name.startswith("DJANGO_")
         and name != "DEBUG"
     }
     env.update(SOMBRILLA_ENV_FILE=os.devnull, SOMBRILLA_VAR_DIR=str(tmp_path / "var"))
@@ -32,15 +35,25 @@ def _clean_env(tmp_path: Path, **values: str) -> dict[str, str]:
 
 
 def _sombrilla(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sombrilla", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "sombrilla", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _fresh_keys() -> dict[str, str]:
     import secrets
 
-    return {"SECRET_KEY": secrets.token_urlsafe(50), "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-            "IDENTIFIER_PEPPER": secrets.token_urlsafe(32)}
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "IDENTIFIER_PEPPER": secrets.token_urlsafe(32),
+    }
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
@@ -50,8 +63,15 @@ def _read_env_file(path: Path) -> dict[str, str]:
 
 def test_it_reads_the_expected_variables():
     # Guards _clean_env: if the pattern stopped matching, the subprocesses would inherit the test keys.
-    assert {"SECRET_KEY", "IDENTIFIER_PEPPER", "SOMBRILLA_DEMO", "ALLOWED_HOSTS", "SESSION_IDLE_SECONDS",
-            "HTTPS", "DATABASE_URL"} <= READ_BY_SETTINGS
+    assert {
+        "SECRET_KEY",
+        "IDENTIFIER_PEPPER",
+        "SOMBRILLA_DEMO",
+        "ALLOWED_HOSTS",
+        "SESSION_IDLE_SECONDS",
+        "HTTPS",
+        "DATABASE_URL",
+    } <= READ_BY_SETTINGS
 
 
 def test_it_writes_a_private_env_file_with_fresh_keys_and_never_overwrites_it(tmp_path):
@@ -81,15 +101,24 @@ def test_it_writes_a_private_env_file_with_fresh_keys_and_never_overwrites_it(tm
 def test_it_starts_with_the_env_file_that_init_wrote(tmp_path):
     env_file = tmp_path / ".env"
     assert _sombrilla("init", str(env_file), env=_clean_env(tmp_path), cwd=tmp_path).returncode == 0
-    result = _sombrilla("check", "--deploy", "--fail-level", "WARNING", cwd=tmp_path,
-                        env=_clean_env(tmp_path, SOMBRILLA_ENV_FILE=str(env_file)))
+    result = _sombrilla(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        cwd=tmp_path,
+        env=_clean_env(tmp_path, SOMBRILLA_ENV_FILE=str(env_file)),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("demo_keys", [KEY_NAMES, *[(name,) for name in KEY_NAMES]])
 def test_it_refuses_to_start_with_any_demo_key_outside_demo_mode(tmp_path, demo_keys):
-    demo = {"SECRET_KEY": settings.DEMO_SECRET_KEY, "FIELD_ENCRYPTION_KEYS": settings.DEMO_FIELD_KEY,
-            "IDENTIFIER_PEPPER": settings.DEMO_PEPPER}
+    demo = {
+        "SECRET_KEY": settings.DEMO_SECRET_KEY,
+        "FIELD_ENCRYPTION_KEYS": settings.DEMO_FIELD_KEY,
+        "IDENTIFIER_PEPPER": settings.DEMO_PEPPER,
+    }
     keys = _fresh_keys() | {name: demo[name] for name in demo_keys}
     result = _sombrilla("check", env=_clean_env(tmp_path, ALLOWED_HOSTS="example.org", **keys), cwd=tmp_path)
     assert result.returncode != 0
@@ -140,12 +169,15 @@ def test_it_fails_the_deployment_checks_with_https_turned_off(tmp_path):
     assert "security.W" in result.stderr
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("SESSION_IDLE_SECONDS", "abc", "SESSION_IDLE_SECONDS must be a whole number, not 'abc'"),
-    ("LOGIN_FAILURES_BEFORE_LOCK", "5.5", "LOGIN_FAILURES_BEFORE_LOCK must be a whole number, not '5.5'"),
-    ("HTTPS", "maybe", "HTTPS must be true or false, not 'maybe'"),
-    ("SITE_ICON", "logo.png", "SITE_ICON must be umbrella, leaf or note, not 'logo.png'"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SESSION_IDLE_SECONDS", "abc", "SESSION_IDLE_SECONDS must be a whole number, not 'abc'"),
+        ("LOGIN_FAILURES_BEFORE_LOCK", "5.5", "LOGIN_FAILURES_BEFORE_LOCK must be a whole number, not '5.5'"),
+        ("HTTPS", "maybe", "HTTPS must be true or false, not 'maybe'"),
+        ("SITE_ICON", "logo.png", "SITE_ICON must be umbrella, leaf or note, not 'logo.png'"),
+    ],
+)
 def test_it_explains_a_malformed_value(tmp_path, name, value, message):
     env = _clean_env(tmp_path, ALLOWED_HOSTS="example.org", **_fresh_keys(), **{name: value})
     result = _sombrilla("check", env=env, cwd=tmp_path)

@@ -56,11 +56,29 @@ def test_it_has_every_source_string_in_the_catalogues(tmp_path):
     copy = tmp_path / "sombrilla"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
     result = subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "-l", "ru", "--no-obsolete", "--no-location",
-         "--ignore=*/tests/*", "--ignore=conftest.py"],
-        cwd=copy, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "sombrilla.settings", "SOMBRILLA_DEMO": "1",
-             "SOMBRILLA_ENV_FILE": "/dev/null", "PYTHONPATH": str(tmp_path), "SOMBRILLA_VAR_DIR": str(tmp_path)},
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "ru",
+            "--no-obsolete",
+            "--no-location",
+            "--ignore=*/tests/*",
+            "--ignore=conftest.py",
+        ],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "sombrilla.settings",
+            "SOMBRILLA_DEMO": "1",
+            "SOMBRILLA_ENV_FILE": "/dev/null",
+            "PYTHONPATH": str(tmp_path),
+            "SOMBRILLA_VAR_DIR": str(tmp_path),
+        },
     )
     assert result.returncode == 0, result.stderr
     fresh = {(e.msgctxt, e.msgid) for e in polib.pofile(str(copy / "locale/ru/LC_MESSAGES/django.po"))}

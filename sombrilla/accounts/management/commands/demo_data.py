@@ -15,9 +15,16 @@ DEMO_TOTP_KEYS = {
     "nina": "3132333435363738393031323334353637383932",
 }
 PEOPLE = [
-    ("alice", Role.MEMBER), ("bob", Role.MODERATOR), ("carol", Role.STAFF), ("dana", Role.ADMIN),
-    ("nina", Role.ANALYST), ("rosa", Role.MEMBER), ("lena", Role.MEMBER), ("mia", Role.MEMBER),
-    ("zoe", Role.MEMBER), ("ines", Role.MEMBER),
+    ("alice", Role.MEMBER),
+    ("bob", Role.MODERATOR),
+    ("carol", Role.STAFF),
+    ("dana", Role.ADMIN),
+    ("nina", Role.ANALYST),
+    ("rosa", Role.MEMBER),
+    ("lena", Role.MEMBER),
+    ("mia", Role.MEMBER),
+    ("zoe", Role.MEMBER),
+    ("ines", Role.MEMBER),
 ]
 
 
@@ -45,24 +52,32 @@ class Command(BaseCommand):
 
     def _create(self) -> Organisation:
         organisation = services.organisation_create(
-            slug="demo", name="Demo Collective", default_country="KE", vouch_quota=2,
+            slug="demo",
+            name="Demo Collective",
+            default_country="KE",
+            vouch_quota=2,
             about="A sex-worker-led collective (demo). We share safety alerts, rights information and support.",
             how_to_join="Ask a member you trust or our outreach team for an invitation code.",
         )
         kenya = services.area_create(actor=None, organisation=organisation, name="Kenya", kind=Area.Kind.COUNTRY)
-        nairobi = services.area_create(actor=None, organisation=organisation, name="Nairobi", kind=Area.Kind.CITY,
-                                       parent=kenya)
+        nairobi = services.area_create(
+            actor=None, organisation=organisation, name="Nairobi", kind=Area.Kind.CITY, parent=kenya
+        )
         for district in ("Westlands", "Kibera", "CBD"):
-            services.area_create(actor=None, organisation=organisation, name=district, kind=Area.Kind.DISTRICT,
-                                 parent=nairobi)
-        services.area_create(actor=None, organisation=organisation, name="Mombasa", kind=Area.Kind.CITY,
-                             parent=kenya)
+            services.area_create(
+                actor=None, organisation=organisation, name=district, kind=Area.Kind.DISTRICT, parent=nairobi
+            )
+        services.area_create(actor=None, organisation=organisation, name="Mombasa", kind=Area.Kind.CITY, parent=kenya)
         for pseudonym, role in PEOPLE:
             account = Account(pseudonym=pseudonym, language="en")
             account.set_password(DEMO_PASSPHRASE)
             account.save()
-            Membership.objects.create(account=account, organisation=organisation, role=role,
-                                      joined_on=organisation.created_at.date().replace(day=1))
+            Membership.objects.create(
+                account=account,
+                organisation=organisation,
+                role=role,
+                joined_on=organisation.created_at.date().replace(day=1),
+            )
             if pseudonym in DEMO_TOTP_KEYS:
                 Authenticator.objects.create(user=account, name="demo", key=DEMO_TOTP_KEYS[pseudonym], confirmed=True)
         services.organisation_create(slug="other", name="Other Collective (demo)")
