@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 from sombrilla.accounts.models import Area, Role
 
-PASSPHRASE_WIDGET = forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True)
+
+def _passphrase_field(label, *, new: bool) -> forms.CharField:
+    """One character over the limit is allowed in, so the validator can say what the limit is."""
+    widget = (
+        forms.PasswordInput(attrs={"autocomplete": "new-password"}, render_value=True)
+        if new
+        else forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    return forms.CharField(label=label, max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=widget)
 
 
 class JoinForm(forms.Form):
@@ -19,15 +27,8 @@ class JoinForm(forms.Form):
         help_text=_("Not your real name, and not a name you use at work or online."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    passphrase = forms.CharField(
-        label=_("Passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=PASSPHRASE_WIDGET
-    )
-    passphrase_again = forms.CharField(
-        label=_("Passphrase again"),
-        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-        strip=False,
-        widget=PASSPHRASE_WIDGET,
-    )
+    passphrase = _passphrase_field(_("Passphrase"), new=True)
+    passphrase_again = _passphrase_field(_("Passphrase again"), new=True)
 
     def clean(self):
         data = super().clean()
@@ -42,12 +43,7 @@ class LoginForm(forms.Form):
         max_length=64,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    passphrase = forms.CharField(
-        label=_("Passphrase"),
-        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    passphrase = _passphrase_field(_("Passphrase"), new=False)
 
 
 class RecoverForm(forms.Form):
@@ -55,9 +51,7 @@ class RecoverForm(forms.Form):
     code = forms.CharField(
         label=_("One of your recovery codes"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
-    passphrase = forms.CharField(
-        label=_("New passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=PASSPHRASE_WIDGET
-    )
+    passphrase = _passphrase_field(_("New passphrase"), new=True)
 
 
 class TokenForm(forms.Form):
@@ -73,24 +67,12 @@ class PseudonymForm(forms.Form):
 
 
 class PassphraseForm(forms.Form):
-    current = forms.CharField(
-        label=_("Current passphrase"),
-        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new = forms.CharField(
-        label=_("New passphrase"), max_length=settings.PASSPHRASE_MAX_LENGTH + 1, strip=False, widget=PASSPHRASE_WIDGET
-    )
+    current = _passphrase_field(_("Current passphrase"), new=False)
+    new = _passphrase_field(_("New passphrase"), new=True)
 
 
 class ConfirmPassphraseForm(forms.Form):
-    passphrase = forms.CharField(
-        label=_("Your passphrase, to confirm"),
-        max_length=settings.PASSPHRASE_MAX_LENGTH + 1,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    passphrase = _passphrase_field(_("Your passphrase, to confirm"), new=False)
 
 
 class LanguageForm(forms.Form):
