@@ -25,8 +25,12 @@ PERMISSIONS_POLICY = (
 
 
 class SecurityHeadersMiddleware:
-    """Outermost middleware, so 404s, error pages and static files get the same headers (HSTS comes from
-    Django's SecurityMiddleware, which sends it only over HTTPS)."""
+    """Outermost middleware, so 404s, error pages and static files get the same headers.
+
+    Only what Django's SecurityMiddleware (just below, so it sees every response too) does not send:
+    Referrer-Policy, nosniff, Cross-Origin-Opener-Policy and HSTS come from its settings.
+    X-Frame-Options is set here as well because Django's own middleware sits below WhiteNoise.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -35,10 +39,7 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
 
