@@ -10,6 +10,9 @@ from ninja.security import APIKeyCookie, HttpBearer
 from sombrilla.accounts import selectors
 from sombrilla.accounts.access import two_factor_required
 from sombrilla.accounts.services import AccountError, PermissionDenied
+from sombrilla.alerts.services import AlertError
+from sombrilla.alerts.services import PermissionDenied as AlertPermissionDenied
+from sombrilla.notify.services import NotifyError
 
 
 def _allowed(request, account) -> bool:
@@ -68,12 +71,16 @@ def request_too_big(request, exc):
 
 
 @api.exception_handler(PermissionDenied)
+@api.exception_handler(AlertPermissionDenied)
 def permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc)}, status=403)
 
 
 @api.exception_handler(AccountError)
-def account_error(request, exc):
+@api.exception_handler(AlertError)
+@api.exception_handler(NotifyError)
+def refused(request, exc):
+    """A request the service understood and refused: its message says why."""
     return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
@@ -83,3 +90,5 @@ def validation_error(request, exc):
 
 
 api.add_router("/", "sombrilla.accounts.api.router")
+api.add_router("/", "sombrilla.notify.api.router")
+api.add_router("/", "sombrilla.alerts.api.router")

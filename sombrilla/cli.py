@@ -1,13 +1,14 @@
-"""`sombrilla` command: init, demo, serve, and every Django management command (migrate, reencrypt, ...)."""
+"""`sombrilla` command: init, demo, serve, worker, and every Django management command (migrate, reencrypt, ...)."""
 
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
 
 def _write_env_file(path: Path) -> None:
-    from sombrilla.core.crypto import new_field_key
+    from sombrilla.core.crypto import new_field_key, new_vapid_key
 
     if path.exists():
         sys.exit(f"{path} exists already; move it away first (it holds the keys to your data).")
@@ -17,7 +18,9 @@ def _write_env_file(path: Path) -> None:
         f"FIELD_ENCRYPTION_KEYS={new_field_key()}",
         f"IDENTIFIER_PEPPER={secrets.token_urlsafe(32)}",
         f"ADMIN_PATH=operator-{secrets.token_hex(6)}",
+        f"VAPID_PRIVATE_KEY={new_vapid_key()}",
         "ALLOWED_HOSTS=sombrilla.example.org",
+        "SITE_URL=https://sombrilla.example.org",
         "# DATABASE_URL=postgres://sombrilla@127.0.0.1:5432/sombrilla",
         "# REDIS_URL=redis://127.0.0.1:6379/0",
         "# SITE_NAME=Notes",
@@ -80,7 +83,12 @@ def _run(argv: list[str]) -> None:
         _django("migrate", "--noinput", "-v", "0")
         _django("demo_data")
         _django("collectstatic", "--noinput", "-v", "0")
-        _serve(os.environ.get("BIND", "127.0.0.1:8000"))
+        # The demo's worker lives and dies with the server: deliveries and timers need one.
+        worker = subprocess.Popen([sys.executable, "-m", "sombrilla", "worker"])  # noqa: S603
+        try:
+            _serve(os.environ.get("BIND", "127.0.0.1:8000"))
+        finally:
+            worker.terminate()
         return
     if command == "serve":
         import django

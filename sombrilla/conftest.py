@@ -5,11 +5,13 @@ People: alice (member), bob (moderator), carol (staff), dana (admin), nina (netw
 organisation A; mallory (staff) of organisation B. Every one's passphrase is PASSPHRASE.
 """
 
+import re
 import shutil
 
 import pytest
 from django.core.management import call_command
 from django.test.testcases import LiveServerThread
+from django.utils.html import escape
 
 from sombrilla.accounts import services
 from sombrilla.accounts.models import Account, Authenticator, Membership, Role
@@ -74,6 +76,24 @@ def log_in(client, membership: Membership):
         session["otp_device_id"] = Authenticator.objects.get(user=membership.account).persistent_id
         session.save()
     return client
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def page_shows(response, message: str) -> bool:
+    """The message as a template would render it (escaped)."""
+    return escape(message) in page_text(response)
+
+
+def input_value(response, name: str) -> str | None:
+    """The value an <input name=...> on the page carries: what a member typed survives a refused form."""
+    match = re.search(rf'<input[^>]*name="{name}"[^>]*>', page_text(response))
+    if match is None:
+        return None
+    value = re.search(r'value="([^"]*)"', match.group(0))
+    return value.group(1) if value else ""
 
 
 @pytest.fixture

@@ -50,11 +50,16 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
-def envsecret(name: str, demo_value: str) -> str:
-    """A secret from NAME or from the file named by NAME_FILE (for Docker/systemd credentials)."""
+def envsecret_optional(name: str) -> str:
+    """A secret that a deployment may leave out (it then goes without the channel that needs it)."""
     if os.environ.get(f"{name}_FILE"):
         return Path(os.environ[f"{name}_FILE"]).read_text(encoding="utf-8").strip()
-    value = os.environ.get(name, "")
+    return os.environ.get(name, "")
+
+
+def envsecret(name: str, demo_value: str) -> str:
+    """A secret from NAME or from the file named by NAME_FILE (for Docker/systemd credentials)."""
+    value = envsecret_optional(name)
     if value:
         return value
     if DEMO:
@@ -108,12 +113,27 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # The test database is a file so that real server and worker processes started by tests share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # Web and worker processes write the same file: WAL lets readers go on during a write, and IMMEDIATE
+    # transactions take the write lock up front instead of failing when a read turns into a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work goes through Django's Tasks API: the database backend needs no other service; with Redis
+# the queue moves to RQ. Either way the durable state (deliveries and their leases) is in Sombrilla's tables.
+if REDIS_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -124,9 +144,15 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "sombrilla.core",
     "sombrilla.accounts",
+    "sombrilla.notify",
+    "sombrilla.alerts",
 ]
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
 
 MIDDLEWARE = [
     "sombrilla.core.middleware.SecurityHeadersMiddleware",
@@ -267,6 +293,72 @@ CLIENT_ATTEMPTS_PER_HOUR = envint("CLIENT_ATTEMPTS_PER_HOUR", 60)
 INVITATION_DAYS = envint("INVITATION_DAYS", 14)
 
 OTP_TOTP_ISSUER = SITE_NAME
+
+# Absolute links in emails and SMS (they are read outside the site).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEMO else "").rstrip("/")
+
+# Notification channels. A channel whose settings are missing is simply not offered to members.
+DEMO_VAPID_PRIVATE_KEY = "P9fXYxOri42lr59H8pn_LmAWDdo1buHYvCR9El089MQ"  # noqa: S105  public on purpose, demo only
+VAPID_PRIVATE_KEY = envsecret_optional("VAPID_PRIVATE_KEY") or (DEMO_VAPID_PRIVATE_KEY if DEMO else "")
+if VAPID_PRIVATE_KEY == DEMO_VAPID_PRIVATE_KEY and not DEMO:
+    raise ImproperlyConfigured("VAPID_PRIVATE_KEY is the demo key: run `sombrilla init` for fresh keys.")
+# Push endpoints a subscription may point at (host suffixes, https); an entry with a scheme is one exact origin.
+PUSH_SERVICE_HOSTS = envlist(
+    "PUSH_SERVICE_HOSTS", "fcm.googleapis.com,push.services.mozilla.com,notify.windows.com,push.apple.com"
+)
+# Push services ask for a contact; a URL of the deployment says no more than the push service already knows.
+VAPID_SUBJECT = os.environ.get(
+    "VAPID_SUBJECT", SITE_URL if SITE_URL.startswith("https://") else "mailto:push@sombrilla.invalid"
+)
+
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+# The demo has no mail server: its emails are printed by the worker instead, so the channel can be tried.
+if DEMO and not EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret_optional("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@invalid>")
+
+# SMS: "http" posts SMS_GATEWAY_BODY (with {to} and {text}) to SMS_GATEWAY_URL, e.g. a gateway phone;
+# "twilio" uses Twilio's Messages API. Empty: no SMS.
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "")
+if SMS_GATEWAY not in ("", "http", "twilio"):
+    raise ImproperlyConfigured(f"SMS_GATEWAY must be http, twilio or empty, not {SMS_GATEWAY!r}")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_BODY = os.environ.get("SMS_GATEWAY_BODY", '{"to": "{to}", "text": "{text}"}')
+SMS_GATEWAY_CONTENT_TYPE = os.environ.get("SMS_GATEWAY_CONTENT_TYPE", "application/json")
+SMS_GATEWAY_TOKEN = envsecret_optional("SMS_GATEWAY_TOKEN")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = envsecret_optional("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+TWILIO_API_URL = os.environ.get("TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+if (EMAIL_HOST or SMS_GATEWAY) and not SITE_URL:
+    raise ImproperlyConfigured("Email and SMS notifications link back to the site: set SITE_URL")
+if SMS_GATEWAY == "http" and not SMS_GATEWAY_URL:
+    raise ImproperlyConfigured("SMS_GATEWAY=http needs SMS_GATEWAY_URL")
+
+# Delivery: a claimed delivery is leased; a worker that dies loses its lease and the sweep hands the
+# delivery to another. Attempts back off exponentially up to the last, which goes to the dead letters.
+DELIVERY_LEASE_SECONDS = envint("DELIVERY_LEASE_SECONDS", 60)
+DELIVERY_MAX_ATTEMPTS = envint("DELIVERY_MAX_ATTEMPTS", 8)
+DELIVERY_RETRY_SECONDS = envint("DELIVERY_RETRY_SECONDS", 30)
+DELIVERY_BATCH = envint("DELIVERY_BATCH", 200)
+# Send tasks enqueued for one large fan-out, so that every running worker can take a share.
+DELIVERY_PARALLEL_TASKS = envint("DELIVERY_PARALLEL_TASKS", 4)
+# Push requests in flight at once per worker: push services answer in tens of milliseconds, not microseconds.
+PUSH_CONCURRENCY = envint("PUSH_CONCURRENCY", 16)
+SCHEDULER_TICK_SECONDS = envint("SCHEDULER_TICK_SECONDS", 5)
+# (job, every N seconds) run by the scheduler inside `sombrilla worker`.
+SCHEDULED_JOBS = [
+    ("sombrilla.notify.services.deliveries_sweep", SCHEDULER_TICK_SECONDS),
+    ("sombrilla.core.scheduler.task_results_prune", 3600),
+    # Retention: expired alerts, police alerts and rejected reports are deleted within the hour.
+    ("sombrilla.alerts.tasks.alerts_purge_enqueue", 3600),
+]
 
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.http import Http404
 
-from sombrilla.accounts.models import Role
+from sombrilla.accounts.models import MODERATOR_ROLES, Role
 
 # The whole list of pages an anonymous visitor may see. Adding a page here is a security decision.
 PUBLIC_VIEWS = {
@@ -19,6 +19,7 @@ PUBLIC_VIEWS = {
     "accounts:recover",
     "accounts:logout",
     "set_language",
+    "notify:service_worker",
     "api-1.0.0:openapi-json",
 }
 # Pages a staff member may use before finishing two-factor set-up or verification.
@@ -48,5 +49,30 @@ def role_required(*roles: Role):
 
 
 member_required = role_required(Role.MEMBER, Role.MODERATOR, Role.STAFF, Role.ADMIN)
+moderator_required = role_required(*MODERATOR_ROLES)
 staff_required = role_required(Role.STAFF, Role.ADMIN)
 admin_required = role_required(Role.ADMIN)
+
+
+def api_member(request):
+    """The caller's membership for member-only API operations; anyone else is refused with a 403."""
+    from django.utils.translation import gettext as _
+
+    from sombrilla.accounts.services import PermissionDenied
+
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.is_organisation_member:
+        raise PermissionDenied(_("Only members of an organisation can do this."))
+    return membership
+
+
+def api_staff(request):
+    """The caller's membership for staff-only API operations."""
+    from django.utils.translation import gettext as _
+
+    from sombrilla.accounts.services import PermissionDenied
+
+    membership = api_member(request)
+    if not membership.is_staff_role:
+        raise PermissionDenied(_("Only staff can do this."))
+    return membership

@@ -2,6 +2,8 @@
 
 from django.core.validators import ProhibitNullCharactersValidator
 from ninja import Field, Router, Schema, Status
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
 from pydantic import field_validator
 
 from sombrilla.accounts import selectors, services
@@ -33,6 +35,18 @@ class In(Schema):
 # What any operation may answer besides its own results, documented so clients know every answer.
 AUTH_ERRORS = {401: Detail, 403: Detail}
 BODY_ERRORS = {400: Detail, 413: Detail, 422: ValidationErrorOut}
+# Operations with query parameters (a page's limit and offset) answer a malformed one with a 422. A malformed
+# id in a path matches no URL at all: sombrilla.urls answers that with the API's JSON 404.
+PARAM_ERRORS = {422: ValidationErrorOut}
+
+
+class Pagination(LimitOffsetPagination):
+    """ninja's limit and offset, bounded: an unbounded number reaches the database as LIMIT or OFFSET and
+    overflows its integers, a server error instead of an answer."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=100)
+        offset: int = Field(0, ge=0, le=2**31 - 1)
 
 
 class TokenIn(In):

@@ -120,3 +120,16 @@ class OrganisationForm(forms.Form):
     invitation_days = forms.IntegerField(label=_("Days an invitation stays valid"), min_value=1, max_value=90)
     default_country = forms.CharField(label=_("Country (two-letter code, e.g. KE)"), max_length=2, required=False)
     shares_with_network = forms.BooleanField(label=_("Share anonymous figures with the network"), required=False)
+    screening_daily_limit = forms.IntegerField(
+        label=_("Checks before a meeting each member may make a day"), min_value=1, max_value=500
+    )
+    alert_retention_months = forms.IntegerField(
+        label=_("Months an alert about a client stays up"),
+        min_value=1,
+        max_value=60,
+        help_text=_("Then the alert and its reports are deleted for good."),
+    )
+    police_alert_hours = forms.IntegerField(label=_("Hours a police alert stays up"), min_value=1, max_value=168)
+    rights_url = forms.URLField(
+        label=_("Where police alerts link for know-your-rights information"), required=False, assume_scheme="https"
+    )

@@ -35,6 +35,12 @@ class Organisation(models.Model):
     invitation_days = models.PositiveSmallIntegerField(default=14)
     default_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. KE")
     shares_with_network = models.BooleanField(default=True)
+    # Safety alerts (sombrilla.alerts): how many identifiers a member may check a day, how long client and
+    # police alerts stay up (then they and their reports are deleted), and where police alerts send members.
+    screening_daily_limit = models.PositiveSmallIntegerField(default=30)
+    alert_retention_months = models.PositiveSmallIntegerField(default=12)
+    police_alert_hours = models.PositiveSmallIntegerField(default=24)
+    rights_url = models.URLField(blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:
@@ -129,6 +135,9 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("network analyst")
 
 
+MODERATOR_ROLES = (Role.MODERATOR, Role.STAFF, Role.ADMIN)
+
+
 class Membership(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="membership")
@@ -140,6 +149,9 @@ class Membership(models.Model):
     joined_on = models.DateField()
     suspended_at = models.DateTimeField(null=True, blank=True)
     staff_note = EncryptedTextField(blank=True)
+    # Set by staff: a trusted member's police alerts go out at once, and a trusted moderator may publish
+    # their own reports without a second pair of eyes.
+    trusted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["account__pseudonym"]
@@ -158,6 +170,11 @@ class Membership(models.Model):
     @property
     def needs_two_factor(self) -> bool:
         return self.role in (Role.STAFF, Role.ADMIN, Role.ANALYST)
+
+    @property
+    def is_moderator(self) -> bool:
+        """Moderators and staff read reports and decide which become alerts."""
+        return self.role in MODERATOR_ROLES
 
     @property
     def is_analyst(self) -> bool:

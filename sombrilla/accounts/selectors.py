@@ -128,6 +128,9 @@ def network_member_counts() -> list[dict]:
 
 def account_export(*, account: Account) -> dict:
     """Everything Sombrilla holds about this account, for the member's own download."""
+    # Imported here: accounts is the base every other app builds on, and must load without them.
+    from sombrilla.alerts.selectors import reporter_export
+
     membership = getattr(account, "membership", None)
     data: dict = {
         "account": {
@@ -165,4 +168,5 @@ def account_export(*, account: Account) -> dict:
                 for entry in AuditEntry.objects.filter(target_id=membership.pk)
             ],
         }
+        data["alerts"] = reporter_export(membership=membership)
     return data

@@ -124,6 +124,10 @@ ORGANISATION_EDITABLE = (
     "invitation_days",
     "default_country",
     "shares_with_network",
+    "screening_daily_limit",
+    "alert_retention_months",
+    "police_alert_hours",
+    "rights_url",
 )
 
 
@@ -358,8 +362,13 @@ def account_delete(*, account: Account, passphrase: str) -> None:
     """Delete the account and everything linked to it, in one transaction.
 
     What survives: a +1 in the organisation's monthly 'left' tally, invitations the person issued or used
-    (their links cut, for the organisation's join counts), and audit entries with their link cut.
+    (their links cut, for the organisation's join counts), audit entries with their link cut, and the
+    person's reports and police alerts that were already published (their link to the person cut), because
+    peers rely on those alerts. Unpublished reports and police alerts are deleted with the account.
     """
+    # Imported here: accounts is the base every other app builds on, and must load without them.
+    from sombrilla.alerts.services import reports_delete_unpublished
+
     if not account.check_password(passphrase):
         raise AccountError(_("Your passphrase is not right."))
     membership = Membership.objects.filter(account=account).select_related("organisation").first()
@@ -367,6 +376,7 @@ def account_delete(*, account: Account, passphrase: str) -> None:
         _tally(organisation=membership.organisation, event=MembershipTally.Event.LEFT)
         # Notes written about the person by staff go with them.
         Invitation.objects.filter(issued_by=membership).update(note="")
+        reports_delete_unpublished(reporter=membership)
     Authenticator.objects.filter(user=account).delete()
     account.delete()
 
@@ -428,6 +438,18 @@ def membership_restore(*, actor: Membership, membership: Membership) -> Membersh
     membership.suspended_at = None
     membership.save(update_fields=["suspended_at"])
     audit_record(actor=actor, action=AuditAction.MEMBER_RESTORED, target_type="membership", target_id=membership.pk)
+    return membership
+
+
+@transaction.atomic
+def membership_set_trusted(*, actor: Membership, membership: Membership, trusted: bool) -> Membership:
+    """Mark a member as trusted (their police alerts go out at once) or take it back; audited."""
+    _require_staff_over(actor, membership)
+    membership.trusted = trusted
+    membership.save(update_fields=["trusted"])
+    audit_record(
+        actor=actor, action=AuditAction.MEMBER_TRUST_CHANGED, target_type="membership", target_id=membership.pk
+    )
     return membership
 
 

@@ -392,6 +392,8 @@ def member_detail(request, membership_id):
                 services.membership_suspend(actor=request.membership, membership=member)
             elif action == "restore":
                 services.membership_restore(actor=request.membership, membership=member)
+            elif action in ("trust", "untrust"):
+                services.membership_set_trusted(actor=request.membership, membership=member, trusted=action == "trust")
             else:
                 raise services.AccountError(_("Please check the form."))
         except services.AccountError as exc:

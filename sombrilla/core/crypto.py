@@ -36,6 +36,16 @@ def new_field_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
+def new_vapid_key() -> str:
+    """A Web Push (VAPID) signing key: a P-256 private key, raw and base64url-encoded as push libraries read it."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    value = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return base64.urlsafe_b64encode(value.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
 def identifier_hash(kind: str, value: str) -> str:
     """A keyed hash for matching a normalised identifier without keeping it.
 

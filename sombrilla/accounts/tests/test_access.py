@@ -19,10 +19,12 @@ from django.urls.converters import UUIDConverter
 from sombrilla.accounts import selectors, services
 from sombrilla.accounts.access import PUBLIC_VIEWS, TWO_FACTOR_EXEMPT
 from sombrilla.accounts.models import Account, Invitation, Membership, Role
+from sombrilla.alerts.tests.factories import page_objects as alerts_page_objects
 from sombrilla.api import api
 from sombrilla.conftest import PASSPHRASE, log_in, totp_now
 from sombrilla.core import clock
 from sombrilla.core.models import AuditEntry
+from sombrilla.notify.tests.factories import page_objects as notify_page_objects
 
 ROLES = ("anonymous", "alice", "bob", "carol", "dana", "nina", "mallory")
 # Outcomes: a status code, or "→<path>" for a redirect to that path (query string ignored).
@@ -34,6 +36,8 @@ INVITATIONS = "→/invitations/"
 ALICE_RECORD = "→/staff/members/{alice}/"
 AREAS = "→/staff/areas/"
 ORG_SETTINGS = "→/staff/organisation/"
+FEED = "→/alerts/"
+QUEUE = "→/moderation/"
 # Excluded from the matrix on purpose: Django's admin (operators only, own login and two-factor) and the
 # public OpenAPI document (sombrilla/accounts/tests/test_openapi.py).
 NOT_IN_MATRIX = ("admin:", "api-1.0.0:openapi-json")
@@ -85,7 +89,45 @@ ORGANISATION_FORM = {
     "invitation_days": 14,
     "default_country": "KE",
     "shares_with_network": "on",
+    "screening_daily_limit": 30,
+    "alert_retention_months": 12,
+    "police_alert_hours": 24,
 }
+CHECK = {"kind": "phone", "value": "0712 345 678"}
+REJECT = {"action": "reject", "reason": "matrix reason"}
+
+
+def _matrix_area() -> str:
+    """An area of organisation A (made by the alerts page objects): another organisation's caller gets a 404."""
+    from sombrilla.accounts.models import Area
+
+    return str(Area.objects.get(name="Kampala").pk)
+
+
+def _report_body(_m):
+    return {
+        "occurred_on": "2026-01-15",
+        "area_id": _matrix_area(),
+        "categories": ["other"],
+        "account": "matrix report",
+        "consent_alert": True,
+        "consent_statistics": True,
+    }
+
+
+def _publish_body(_m):
+    return {"text": "matrix alert", "area_ids": [_matrix_area()]}
+
+
+def _attach_body(_m):
+    from sombrilla.alerts.models import Alert
+
+    return {"alert_id": str(Alert.objects.get().pk)}
+
+
+def _police_body(_m):
+    return {"area_id": _matrix_area(), "kind": "raid"}
+
 
 # fmt: off
 #                                                    anonymous alice bob carol dana nina mallory
@@ -139,6 +181,92 @@ MATRIX = [
     page("accounts:organisation_settings", "POST", "/staff/organisation/",
          LOGIN, 404, 404, 404, ORG_SETTINGS, 404, 404, data=ORGANISATION_FORM),
     page("accounts:audit", "GET", "/staff/audit/",           LOGIN, 404, 404, 404, 200, 404, 404),
+    # Notifications: inbox and settings for organisation members (never analysts); deliveries for staff of
+    # the delivery's organisation. The service worker is public: it holds no data.
+    page("notify:inbox", "GET", "/inbox/",                   LOGIN, 200, 200, 200, 200, 404, 200),
+    page("notify:inbox", "POST", "/inbox/",                  LOGIN, "→/inbox/", "→/inbox/", "→/inbox/",
+         "→/inbox/", 404, "→/inbox/"),
+    page("notify:preferences", "GET", "/notifications/",     LOGIN, 200, 200, 200, 200, 404, 200),
+    page("notify:preferences", "POST", "/notifications/",    LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("notify:test", "GET", "/notifications/test/",       LOGIN, 405, 405, 405, 405, 404, 405),
+    page("notify:test", "POST", "/notifications/test/",      LOGIN, "→/notifications/", "→/notifications/",
+         "→/notifications/", "→/notifications/", 404, "→/notifications/"),
+    page("notify:push_subscribe", "GET", "/notifications/push/", LOGIN, 405, 405, 405, 405, 404, 405),
+    page("notify:push_subscribe", "POST", "/notifications/push/", LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("notify:push_unsubscribe", "GET", "/notifications/push/remove/", LOGIN, 405, 405, 405, 405, 404, 405),
+    page("notify:push_unsubscribe", "POST", "/notifications/push/remove/",
+         LOGIN, 200, 200, 200, 200, 404, 200, data={}),
+    page("notify:service_worker", "GET", "/sw.js",           200, 200, 200, 200, 200, 200, 200),
+    page("notify:deliveries", "GET", "/staff/deliveries/",   LOGIN, 404, 404, 200, 200, 404, 200),
+    page("notify:delivery_retry", "GET", "/staff/deliveries/{delivery_id}/retry/",
+         LOGIN, 404, 404, 405, 405, 404, 405),
+    page("notify:delivery_retry", "POST", "/staff/deliveries/{delivery_id}/retry/",
+         LOGIN, 404, 404, "→/staff/deliveries/", "→/staff/deliveries/", 404, 404),
+    api_op("preference_get", "GET", "notifications/preferences", 401, 200, 200, 200, 200, 403, 200),
+    api_op("preference_put", "PUT", "notifications/preferences", 401, 200, 200, 200, 200, 403, 200,
+           body=lambda _m: {"channels": [], "timezone": "Africa/Nairobi"}),
+    api_op("notification_test", "POST", "notifications/test", 401, 202, 202, 202, 202, 403, 202),
+    api_op("push_subscribe", "POST", "notifications/push-subscriptions", 401, 400, 400, 400, 400, 403, 400,
+           body=lambda _m: {"endpoint": "http://127.0.0.1:6379/", "p256dh": "BAAA", "auth": "AAAA"}),
+    api_op("push_unsubscribe", "POST", "notifications/push-subscriptions/remove", 401, 204, 204, 204, 204, 403,
+           204, body=lambda _m: {"endpoint": "https://fcm.googleapis.com/fcm/send/x"}),
+    api_op("inbox", "GET", "inbox",                          401, 200, 200, 200, 200, 403, 200),
+    api_op("inbox_read", "POST", "inbox/read",               401, 200, 200, 200, 200, 403, 200),
+    api_op("deliveries_dead", "GET", "staff/deliveries/dead", 401, 403, 403, 200, 200, 403, 200),
+    # The dead delivery belongs to organisation A: its id means nothing to mallory.
+    api_op("delivery_retry", "POST", "staff/deliveries/{delivery_id}/retry", 401, 403, 403, 204, 204, 403, 404),
+    # Alerts: organisation members only (never analysts); moderation for moderators and staff.
+    page("alerts:feed", "GET", "/alerts/",                   LOGIN, 200, 200, 200, 200, 404, 200),
+    page("alerts:alert", "GET", "/alerts/{alert}/",          LOGIN, 200, 200, 200, 200, 404, 404),
+    page("alerts:police_alert", "GET", "/alerts/police/{police_alert}/",
+         LOGIN, 200, 200, 200, 200, 404, 404),
+    page("alerts:follow", "GET", "/alerts/areas/",           LOGIN, 200, 200, 200, 200, 404, 200),
+    page("alerts:follow", "POST", "/alerts/areas/",          LOGIN, FEED, FEED, FEED, FEED, 404, FEED, data={}),
+    page("alerts:check", "GET", "/check/",                   LOGIN, 200, 200, 200, 200, 404, 200),
+    page("alerts:check", "POST", "/check/",                  LOGIN, 200, 200, 200, 200, 404, 200, data=CHECK),
+    page("alerts:my_reports", "GET", "/reports/",            LOGIN, 200, 200, 200, 200, 404, 200),
+    page("alerts:report", "GET", "/reports/new/",            LOGIN, 200, 200, 200, 200, 404, 200),
+    page("alerts:report", "POST", "/reports/new/",           LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("alerts:police_new", "GET", "/police/new/",         LOGIN, 200, 200, 200, 200, 404, 200),
+    page("alerts:police_new", "POST", "/police/new/",        LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("alerts:queue", "GET", "/moderation/",              LOGIN, 404, 200, 200, 200, 404, 200),
+    page("alerts:moderate_report", "GET", "/moderation/reports/{report}/",
+         LOGIN, 404, 200, 200, 200, 404, 404),
+    page("alerts:moderate_report", "POST", "/moderation/reports/{report}/",
+         LOGIN, 404, QUEUE, QUEUE, QUEUE, 404, 404, data=REJECT),
+    page("alerts:referral", "GET", "/moderation/reports/{report}/referral/",
+         LOGIN, 404, 404, 200, 200, 404, 404),
+    page("alerts:moderate_police", "GET", "/moderation/police/{pending_police}/",
+         LOGIN, 404, 405, 405, 405, 404, 405),
+    page("alerts:moderate_police", "POST", "/moderation/police/{pending_police}/",
+         LOGIN, 404, QUEUE, QUEUE, QUEUE, 404, 404, data={"action": "approve"}),
+    # Alerts API: 403 for the analyst (not an organisation member), 404 for what is not the caller's to see.
+    api_op("report_create", "POST", "reports",               401, 201, 201, 201, 201, 403, 404, body=_report_body),
+    api_op("report_list", "GET", "reports",                  401, 200, 200, 200, 200, 403, 200),
+    api_op("moderation_queue", "GET", "moderation/reports",  401, 404, 200, 200, 200, 403, 200),
+    api_op("moderation_report", "GET", "moderation/reports/{report_id}", 401, 404, 200, 200, 200, 403, 404),
+    api_op("moderation_publish", "POST", "moderation/reports/{report_id}/publish",
+           401, 404, 201, 201, 201, 403, 404, body=_publish_body),
+    api_op("moderation_attach", "POST", "moderation/reports/{report_id}/attach",
+           401, 404, 200, 200, 200, 403, 404, body=_attach_body),
+    api_op("moderation_reject", "POST", "moderation/reports/{report_id}/reject",
+           401, 404, 200, 200, 200, 403, 404, body=lambda _m: {"reason": "Not about a client."}),
+    api_op("moderation_record", "POST", "moderation/reports/{report_id}/record", 401, 404, 200, 200, 200, 403, 404),
+    api_op("police_alert_create", "POST", "police-alerts",   401, 201, 201, 201, 201, 403, 404, body=_police_body),
+    api_op("moderation_police_queue", "GET", "moderation/police-alerts", 401, 404, 200, 200, 200, 403, 200),
+    # The police alert here is already published: a moderator reaches it and is told so (400).
+    api_op("moderation_police_approve", "POST", "moderation/police-alerts/{police_alert_id}/approve",
+           401, 404, 400, 400, 400, 403, 404),
+    api_op("moderation_police_reject", "POST", "moderation/police-alerts/{police_alert_id}/reject",
+           401, 404, 400, 400, 400, 403, 404),
+    api_op("alert_feed", "GET", "alerts",                    401, 200, 200, 200, 200, 403, 200),
+    api_op("alert_get", "GET", "alerts/{alert_id}",          401, 200, 200, 200, 200, 403, 404),
+    api_op("police_alert_get", "GET", "police-alerts/{police_alert_id}", 401, 200, 200, 200, 200, 403, 404),
+    api_op("screening", "POST", "screening",                 401, 200, 200, 200, 200, 403, 200,
+           body=lambda _m: {"kind": "phone", "value": "0712 345 678"}),
+    api_op("areas", "GET", "areas",                          401, 200, 200, 200, 200, 403, 200),
+    api_op("areas_follow", "PUT", "areas/followed",          401, 200, 200, 200, 200, 403, 200,
+           body=lambda _m: {"area_ids": []}),
     page("set_language", "GET", "/language/",                405, 405, 405, 405, 405, 405, 405),
     page("set_language", "POST", "/language/",               FRONT, FRONT, FRONT, FRONT, FRONT, FRONT, FRONT,
          data={"language": "es"}),
@@ -176,7 +304,18 @@ def org_a_objects(people):
     """The objects of organisation A that rows address by UUID."""
     invitation, _code = services.invitation_issue(actor=people["carol"], note="for the night shift")
     alice_invitation, _code = services.invitation_issue(actor=people["alice"])
-    return {"alice": people["alice"].pk, "invitation": invitation.pk, "alice_invitation": alice_invitation.pk}
+    alerts = alerts_page_objects(people)
+    return {
+        "alice": people["alice"].pk,
+        "invitation": invitation.pk,
+        "alice_invitation": alice_invitation.pk,
+        **alerts,
+        # The API names its path parameters after what they address.
+        "report_id": alerts["report"],
+        "alert_id": alerts["alert"],
+        "police_alert_id": alerts["police_alert"],
+        **notify_page_objects(people),
+    }
 
 
 def _outcome(response):
@@ -238,8 +377,13 @@ def test_it_covers_every_api_operation_and_method_in_the_matrix():
     }
     covered = {(row.method, row.path) for row in MATRIX if row.api}
     assert operations - covered == set(), "API operations missing from the role matrix"
-    # An operation addressing an object by id would need rows proving other organisations get a 404.
-    assert not [path for _method, path in operations if "{" in path], "add cross-organisation rows first"
+    # An operation addressing an object by id needs a row proving staff of another organisation get a 404.
+    for method, path in operations:
+        if "{" in path:
+            assert any(
+                row.api and (row.method, row.path) == (method, path) and row.expect[ROLES.index("mallory")] == 404
+                for row in MATRIX
+            ), f"add a cross-organisation row for {method} {path} first"
 
 
 def test_it_answers_anonymous_visitors_only_on_public_views():

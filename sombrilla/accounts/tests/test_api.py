@@ -312,12 +312,13 @@ def test_it_lets_anonymous_callers_read_the_schema_and_ask_for_a_token(db):
 
 
 def test_it_covers_every_authenticated_operation_in_the_anonymous_test(db):
-    """If an operation is added to the API, the anonymous check above must be told about it."""
+    """If an account operation is added to the API, the anonymous check above must be told about it (the other
+    routers have their own, and the role matrix covers every operation)."""
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
     secured = {
         (method, path)
         for path, operations in paths.items()
         for method, operation in operations.items()
-        if operation.get("security")
+        if operation.get("security") and operation.get("tags") == ["account"]
     }
     assert secured == {(method, path) for method, path, _body in AUTHENTICATED_OPERATIONS}

@@ -495,6 +495,9 @@ def test_it_lets_an_admin_change_the_organisation_settings(dana):
             "invitation_days": 7,
             "default_country": "KE",
             "shares_with_network": "on",
+            "screening_daily_limit": 30,
+            "alert_retention_months": 12,
+            "police_alert_hours": 24,
         },
         follow=True,
     )

@@ -4,6 +4,7 @@ Shared by the page-budget and accessibility tests so both check the same list: a
 and missing here is caught by neither, so add it here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -11,16 +12,20 @@ from django.conf import settings
 from django.test import Client
 
 from sombrilla.accounts.models import Account, Authenticator, Membership, Role
+from sombrilla.alerts.tests.factories import page_objects as alerts_objects
 from sombrilla.conftest import PASSPHRASE, log_in
 from sombrilla.core import clock
+from sombrilla.notify.tests.factories import page_objects as notify_objects
 
 
 @dataclass(frozen=True)
 class Page:
     name: str
-    path: str  # may hold "{alice}": alice's membership id
+    path: str  # may hold "{alice}": alice's membership id, and any id that `objects` returns
     who: str | None = None  # a person from the `people` fixture, "newstaff", or None for anonymous
     status: int = 200
+    # Makes what the page shows, from the `people` fixture; returns ids for the path.
+    objects: Callable[[dict], dict] | None = None
 
 
 PAGES = [
@@ -41,6 +46,19 @@ PAGES = [
     Page("staff-organisation", "/staff/organisation/", "dana"),
     Page("staff-audit", "/staff/audit/", "dana"),
     Page("two-factor-setup", "/account/two-factor/", "newstaff"),
+    Page("inbox", "/inbox/", "alice", objects=notify_objects),
+    Page("notifications", "/notifications/", "alice"),
+    Page("staff-deliveries", "/staff/deliveries/", "carol", objects=notify_objects),
+    Page("alerts-feed", "/alerts/", "alice", objects=alerts_objects),
+    Page("alerts-alert", "/alerts/{alert}/", "alice", objects=alerts_objects),
+    Page("alerts-police-alert", "/alerts/police/{police_alert}/", "alice", objects=alerts_objects),
+    Page("alerts-follow", "/alerts/areas/", "alice", objects=alerts_objects),
+    Page("alerts-check", "/check/", "alice"),
+    Page("alerts-my-reports", "/reports/", "alice", objects=alerts_objects),
+    Page("alerts-report", "/reports/new/", "alice", objects=alerts_objects),
+    Page("alerts-police-new", "/police/new/", "alice", objects=alerts_objects),
+    Page("alerts-queue", "/moderation/", "bob", objects=alerts_objects),
+    Page("alerts-moderate", "/moderation/reports/{report}/", "bob", objects=alerts_objects),
     # Anonymous visitors are sent to the login page for any unknown path, so the 404 is a member's.
     Page("not-found", "/no-such-page/", "alice", status=404),
 ]
@@ -94,7 +112,8 @@ def open_cold(chromium, live_url: str, page: Page, people: dict, language: str =
     requests = []
     context.on("request", lambda request: requests.append(request))
     tab = context.new_page()
-    response = tab.goto(live_url + page.path.format(alice=people["alice"].pk), wait_until="networkidle")
+    ids = {"alice": people["alice"].pk, **(page.objects(people) if page.objects else {})}
+    response = tab.goto(live_url + page.path.format(**ids), wait_until="networkidle")
     return context, tab, response, requests
 
 

@@ -23,4 +23,36 @@
       if (source && navigator.clipboard) { navigator.clipboard.writeText(source.textContent.trim()); }
     });
   });
+  var push = document.getElementById("push");
+  if (push && "serviceWorker" in navigator && "PushManager" in window) {
+    push.hidden = false;
+    var status = document.getElementById("push-status");
+    var csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+    var key = push.getAttribute("data-key");
+    var keyBytes = Uint8Array.from(atob(key.replace(/-/g, "+").replace(/_/g, "/")), function (c) { return c.charCodeAt(0); });
+    var post = function (url, fields) {
+      var body = new URLSearchParams(fields);
+      body.append("csrfmiddlewaretoken", csrf);
+      return fetch(url, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (r) { return r.json(); }).then(function (j) { status.textContent = j.detail; });
+    };
+    var registration = navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    document.getElementById("push-on").addEventListener("click", function () {
+      registration.then(function (reg) {
+        return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes });
+      }).then(function (sub) {
+        var json = sub.toJSON();
+        return post(push.getAttribute("data-on"), { endpoint: json.endpoint, p256dh: json.keys.p256dh, auth: json.keys.auth });
+      }).catch(function (e) { status.textContent = e.message; });
+    });
+    document.getElementById("push-off").addEventListener("click", function () {
+      registration.then(function (reg) { return reg.pushManager.getSubscription(); }).then(function (sub) {
+        if (!sub) { return; }
+        var endpoint = sub.endpoint;
+        return sub.unsubscribe().then(function () { return post(push.getAttribute("data-off"), { endpoint: endpoint }); });
+      });
+    });
+  }
+  var zone = document.getElementById("id_timezone");
+  if (zone && !zone.value && window.Intl) { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone; }
 })();

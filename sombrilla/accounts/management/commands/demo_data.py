@@ -45,6 +45,11 @@ class Command(BaseCommand):
             if pseudonym in DEMO_TOTP_KEYS:
                 extra = f" (two-factor: run `.venv/bin/sombrilla demo_totp {pseudonym}` for the code)"
             self.stdout.write(f"  {pseudonym:<6} {role.label}{extra}")
+        self.stdout.write(
+            "Alerts: bob (trusted moderator) has published one for Nairobi and has a report from zoe waiting;\n"
+            "  alice follows Nairobi. Check before you meet: try +254 722 000 111. A worker runs beside the\n"
+            "  server and delivers notifications; emails (rosa chose email) are printed here instead of sent."
+        )
         self.stdout.write("Invitation codes to join as a new member (each works once):")
         for code in codes:
             self.stdout.write(f"  {code}   http://127.0.0.1:8000/join/?code={code}")
@@ -81,4 +86,58 @@ class Command(BaseCommand):
             if pseudonym in DEMO_TOTP_KEYS:
                 Authenticator.objects.create(user=account, name="demo", key=DEMO_TOTP_KEYS[pseudonym], confirmed=True)
         services.organisation_create(slug="other", name="Other Collective (demo)")
+        self._alerts(organisation)
         return organisation
+
+    def _alerts(self, organisation: Organisation) -> None:
+        """Followed areas, notification choices, one published alert, one report waiting and a police alert,
+        so every alert page has something to show. Made through the services, as real data is."""
+        from sombrilla.alerts import services as alerts
+        from sombrilla.notify import services as notify
+
+        people = {m.account.pseudonym: m for m in organisation.memberships.select_related("account")}
+        areas = {a.name: a for a in organisation.areas.all()}
+        for pseudonym in ("alice", "rosa", "lena", "bob"):
+            alerts.area_follow_set(actor=people[pseudonym], areas=[areas["Nairobi"]])
+        alerts.area_follow_set(actor=people["mia"], areas=[areas["Mombasa"]])
+        # Rosa also hears by email: in the demo the worker prints emails instead of sending them.
+        notify.contact_set(membership=people["rosa"], channel="email", contact="rosa@demo.invalid")
+        notify.preference_update(
+            membership=people["rosa"],
+            channels=["push", "email"],
+            discreet=True,
+            quiet_start=None,
+            quiet_end=None,
+            timezone="Africa/Nairobi",
+        )
+        report = alerts.report_create(
+            actor=people["lena"],
+            occurred_on=organisation.created_at.date(),
+            occurred_approximate=True,
+            area=areas["Westlands"],
+            categories=["non_payment", "threats"],
+            account="He refused to pay and said he would show my photos to my family.",
+            identifiers=[alerts.IdentifierIn(kind="phone", value="0722 000 111")],
+            vehicle_description="Silver saloon",
+            consent_alert=True,
+            consent_statistics=True,
+        )
+        alerts.alert_publish(
+            actor=people["bob"],
+            report=report,
+            text="A client who books by phone refused to pay and threatened to out a worker. Ask for payment first.",
+            areas=[areas["Nairobi"]],
+        )
+        alerts.report_create(
+            actor=people["zoe"],
+            occurred_on=organisation.created_at.date(),
+            area=areas["CBD"],
+            categories=["fake_booking"],
+            account="Booked twice for the same night and never came.",
+            identifiers=[alerts.IdentifierIn(kind="handle", value="@night_owl_77", platform="Telegram")],
+            consent_alert=True,
+            consent_statistics=True,
+        )
+        people["bob"].trusted = True
+        people["bob"].save(update_fields=["trusted"])
+        alerts.police_alert_create(actor=people["bob"], area=areas["CBD"], kind="checkpoint", minutes_ago=20)

@@ -1,0 +1,144 @@
+"""Screening benchmark: "check before you meet" against 1,000,000 stored identifier hashes.
+
+Each lookup goes through the real page (POST /check/, the form, the service, the template) and through
+the API (POST /api/v1/screening) in-process with Django's test client; half the lookups hit a reported
+identifier, half miss. Run (SQLite under a temp dir, then PostgreSQL):
+
+    .venv/bin/python bench/bench_screening.py
+    createdb -h 127.0.0.1 -U postgres bench_screening   # an empty database, each time
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_screening .venv/bin/python bench/bench_screening.py
+
+Figures go in bench/README.md.
+"""
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+
+os.environ.setdefault("SOMBRILLA_DEMO", "1")
+# Production renders with cached templates; demo mode's DEBUG would recompile every template per request.
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SOMBRILLA_VAR_DIR", tempfile.mkdtemp(prefix="sombrilla-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sombrilla.settings")
+os.environ.setdefault("SOMBRILLA_ENV_FILE", os.devnull)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+IDENTIFIERS = int(os.environ.get("BENCH_IDENTIFIERS", 1_000_000))
+PER_REPORT = 10
+LOOKUPS = 2000
+
+
+def _phone(n: int) -> str:
+    return f"+2547{n:08d}"
+
+
+def populate(organisation, reporter, area) -> None:
+    """Reports with PER_REPORT phone identifiers each, inserted in bulk (the services would take hours)."""
+    from sombrilla.alerts.models import Identifier, Report
+    from sombrilla.alerts.normalise import identifier_key
+    from sombrilla.core import clock
+
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    statuses = [Report.Status.PUBLISHED, Report.Status.PENDING]
+    start = time.perf_counter()
+    for first in range(0, IDENTIFIERS, 50_000):
+        reports = [
+            Report(
+                organisation=organisation,
+                reporter=reporter,
+                chain_hash=f"{i % 97:064x}",
+                status=statuses[i % 2],
+                occurred_on=date(2026, 1 + i % 11, 1),
+                area=area,
+                categories=["non_payment"],
+                account="x",
+                consent_alert=True,
+                consent_statistics=True,
+                created_at=now,
+            )
+            for i in range(first // PER_REPORT, (first + 50_000) // PER_REPORT)
+        ]
+        with transaction.atomic():
+            Report.objects.bulk_create(reports, batch_size=5000)
+            Identifier.objects.bulk_create(
+                (
+                    Identifier(
+                        report=report,
+                        kind="phone",
+                        value_hash=identifier_key("phone", _phone(first + j * PER_REPORT + k)),
+                        value=_phone(first + j * PER_REPORT + k),
+                    )
+                    for j, report in enumerate(reports)
+                    for k in range(PER_REPORT)
+                ),
+                batch_size=5000,
+            )
+        sys.stdout.write(f"\r{first + 50_000:>9,} identifiers stored ({time.perf_counter() - start:.0f} s)")
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def measure(label: str, request) -> None:
+    rng = random.Random(7)  # noqa: S311  a repeatable choice of lookups, not a secret
+    samples = []
+    for i in range(LOOKUPS):
+        # Half reported numbers typed the local way, half never reported.
+        n = rng.randrange(IDENTIFIERS) if i % 2 == 0 else IDENTIFIERS + rng.randrange(IDENTIFIERS)
+        typed = "0" + _phone(n)[4:]
+        start = time.perf_counter()
+        response = request(typed)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.status_code
+    samples.sort()
+    p99 = samples[int(len(samples) * 0.99) - 1]
+    sys.stdout.write(f"{label:<30} median {statistics.median(samples):6.2f} ms   p99 {p99:6.2f} ms\n")
+
+
+def main() -> None:
+    setup_test_environment()
+    call_command("migrate", "--noinput", "-v", "0")
+    call_command("collectstatic", "--noinput", "-v", "0")
+    from sombrilla.accounts import services as account_services
+    from sombrilla.accounts.models import Account, Membership
+    from sombrilla.core import clock
+
+    organisation = account_services.organisation_create(
+        slug="bench", name="Bench", default_country="KE", screening_daily_limit=1_000_000
+    )
+    area = account_services.area_create(actor=None, organisation=organisation, name="Kenya", kind="country")
+    account = Account.objects.create(pseudonym="bench-member")
+    member = Membership.objects.create(account=account, organisation=organisation, joined_on=clock.now().date())
+    sys.stdout.write(f"database: {connection.vendor}; {IDENTIFIERS:,} identifier hashes\n")
+    populate(organisation, member, area)
+
+    client = Client()
+    client.force_login(account)
+    # Warm up connections, caches and the phone-number metadata before timing.
+    for _ in range(50):
+        client.post("/check/", {"kind": "phone", "value": "0712345678"})
+    measure("POST /check/ (page)", lambda typed: client.post("/check/", {"kind": "phone", "value": typed}))
+    measure(
+        "POST /api/v1/screening (API)",
+        lambda typed: client.post(
+            "/api/v1/screening", {"kind": "phone", "value": typed}, content_type="application/json"
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()

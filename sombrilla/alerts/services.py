@@ -1,0 +1,608 @@
+"""The only writers of reports, alerts, police alerts, followed areas and screening counts.
+
+Every function takes keyword arguments, runs in one transaction and checks the actor's rights and the
+reporter's consent itself, so the web form, a later API and any SMS path behave the same. Nothing here logs
+a report's text or a client identifier, and screening keeps a count, never the value looked up.
+"""
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from sombrilla.accounts.models import Area, Membership, Organisation
+from sombrilla.alerts import selectors
+from sombrilla.alerts.models import (
+    SCREENABLE_KINDS,
+    Alert,
+    AreaFollow,
+    Category,
+    Identifier,
+    IdentifierKind,
+    IncidentTally,
+    PoliceAlert,
+    Report,
+    ScreeningCount,
+    ScreeningTally,
+    category_labels,
+    identifier_hint,
+)
+from sombrilla.alerts.normalise import identifier_key, identifier_normalise
+from sombrilla.core import clock, crypto
+from sombrilla.core.audit import AuditAction
+from sombrilla.core.services import audit_record
+from sombrilla.notify.models import Topic
+from sombrilla.notify.services import dispatch_create
+
+# Rejected reports stay this long so the reporter can read why, then go for good.
+REJECTED_KEEP_DAYS = 30
+# Reports from this many separate invitation chains confirm an identifier without a moderator.
+CONFIRMING_CHAINS = 2
+
+
+class AlertError(Exception):
+    """A request about a report or alert that cannot be done; the message is safe to show."""
+
+
+class PermissionDenied(AlertError):
+    pass
+
+
+class ScreeningLimitReached(AlertError):
+    def __init__(self):
+        super().__init__(_("You have used all your checks for today. Try again tomorrow."))
+
+
+@dataclass(frozen=True)
+class IdentifierIn:
+    kind: str
+    value: str
+    platform: str = ""
+
+
+# Helpers ---------------------------------------------------------------------------------------------
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` later (or earlier), on the month's last day where that day is missing."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def _require_member(actor: Membership) -> None:
+    if actor.is_suspended or not actor.is_organisation_member:
+        raise PermissionDenied(_("Only members of the organisation can do this."))
+
+
+def _require_moderator(actor: Membership, organisation_id) -> None:
+    if not selectors.can_moderate(actor) or actor.organisation_id != organisation_id:
+        raise PermissionDenied(_("Only moderators and staff of this organisation can do this."))
+
+
+def _require_not_own(actor: Membership, reporter_id) -> None:
+    # A second pair of eyes on every alert, except from moderators the organisation trusts.
+    if reporter_id == actor.pk and not actor.trusted:
+        raise PermissionDenied(_("Another moderator must decide on your own report."))
+
+
+def _clean_categories(categories) -> list[str]:
+    chosen = [value for value in Category.values if value in set(categories)]
+    if not chosen or len(chosen) != len(set(categories)):
+        raise AlertError(_("Choose at least one category from the list."))
+    return chosen
+
+
+def _clean_areas(organisation: Organisation, areas) -> list[Area]:
+    areas = list(areas)
+    if not areas:
+        raise AlertError(_("Choose at least one area."))
+    if any(area.organisation_id != organisation.pk for area in areas):
+        raise AlertError(_("This area belongs to another organisation."))
+    return areas
+
+
+def chain_root(membership: Membership) -> Membership:
+    """The first member of the reporter's invitation chain: walk up who-invited-whom while the inviter is a
+    peer. Staff invite many people they do not vouch for personally, so a staff inviter ends the chain."""
+    node, seen = membership, {membership.pk}
+    while node.invited_by_id is not None and node.invited_by_id not in seen:
+        inviter = node.invited_by
+        if inviter.is_staff_role:
+            break
+        seen.add(inviter.pk)
+        node = inviter
+    return node
+
+
+def chain_hash(membership: Membership) -> str:
+    return crypto.identifier_hash("report-chain", str(chain_root(membership).pk))
+
+
+def _locked(model, obj):
+    """The row again, locked for this transaction, so two moderators cannot decide on it at once."""
+    return model.objects.select_for_update().get(pk=obj.pk)
+
+
+def _tally(report: Report) -> None:
+    """Count an accepted report in the unlinked monthly figures, once, if its author agreed to statistics."""
+    if report.tallied or not report.consent_statistics:
+        return
+    for category in report.categories:
+        cell, _created = IncidentTally.objects.get_or_create(
+            organisation_id=report.organisation_id,
+            month=_month(report.occurred_on),
+            area=report.area,
+            category=category,
+        )
+        IncidentTally.objects.filter(pk=cell.pk).update(count=F("count") + 1)
+    report.tallied = True
+
+
+def _announce(*, organisation: Organisation, topic: str, target_id, url: str, area_ids) -> None:
+    dispatch_create(
+        organisation=organisation,
+        topic=topic,
+        target_id=target_id,
+        url=url,
+        recipients=selectors.followers_of(organisation=organisation, area_ids=area_ids),
+    )
+
+
+# Reports ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_create(
+    *,
+    actor: Membership,
+    occurred_on: date,
+    area: Area,
+    categories: list[str],
+    account: str,
+    consent_alert: bool,
+    consent_referral: bool = False,
+    consent_statistics: bool,
+    occurred_approximate: bool = False,
+    identifiers: list[IdentifierIn] = (),
+    person_description: str = "",
+    vehicle_description: str = "",
+    submission_key: str = "",
+) -> Report:
+    """Keep a member's report of an incident with a client.
+
+    Kept: the date (and whether it is approximate), area, categories, the consent choices, the account and
+    descriptions encrypted, each identifier as a keyed hash plus its normalised value encrypted, a keyed hash
+    of the root of the reporter's invitation chain, and the hour the report arrived. Not kept: the minute,
+    anything about the device or connection, or any identifier in plain text.
+
+    `submission_key` comes from the form: the same form sent twice (a retry on a bad connection) returns
+    the report the first one made instead of making a second.
+    """
+    _require_member(actor)
+    if area.organisation_id != actor.organisation_id:
+        raise AlertError(_("This area belongs to another organisation."))
+    if occurred_on > clock.now().date():
+        raise AlertError(_("The date cannot be in the future."))
+    account = account.strip()
+    if not account:
+        raise AlertError(_("Please say what happened."))
+    categories = _clean_categories(categories)
+    submission_hash = (
+        crypto.identifier_hash("report-submission", f"{actor.pk}:{submission_key}") if submission_key else ""
+    )
+    if submission_hash:
+        # Lock the reporter's row so two copies of one submit arriving together cannot both get through.
+        Membership.objects.select_for_update().filter(pk=actor.pk).first()
+        earlier = Report.objects.filter(reporter=actor, submission_hash=submission_hash).first()
+        if earlier is not None:
+            return earlier
+    normalised = {}
+    for item in identifiers:
+        result = identifier_normalise(item.kind, item.value, default_country=actor.organisation.default_country)
+        if result is not None:
+            normalised.setdefault(result, item.platform.strip())
+    report = Report.objects.create(
+        organisation=actor.organisation,
+        reporter=actor,
+        chain_hash=chain_hash(actor),
+        submission_hash=submission_hash,
+        occurred_on=occurred_on,
+        occurred_approximate=occurred_approximate,
+        area=area,
+        categories=categories,
+        account=account,
+        person_description=person_description.strip(),
+        vehicle_description=vehicle_description.strip(),
+        consent_alert=consent_alert,
+        consent_referral=consent_referral,
+        consent_statistics=consent_statistics,
+        created_at=clock.now().replace(minute=0, second=0, microsecond=0),
+    )
+    Identifier.objects.bulk_create(
+        Identifier(
+            report=report,
+            kind=kind,
+            value_hash=identifier_key(kind, value),
+            value=value,
+            platform=platform if kind == IdentifierKind.HANDLE else "",
+        )
+        for (kind, value), platform in normalised.items()
+    )
+    return report
+
+
+def can_publish_own(membership: Membership) -> bool:
+    return selectors.can_moderate(membership) and membership.trusted
+
+
+@transaction.atomic
+def alert_publish(
+    *, actor: Membership, report: Report, text: str, areas: list[Area], categories: list[str] | None = None
+) -> Alert:
+    """Publish a new alert from a report and tell the members who follow its areas.
+
+    The alert holds the moderator's redacted text (encrypted), the categories, the areas and the month of
+    the incident: nothing that names, dates to the day or otherwise points to the member who reported.
+    """
+    _require_moderator(actor, report.organisation_id)
+    report = _locked(Report, report)
+    if report.status != Report.Status.PENDING:
+        raise AlertError(_("This report has already been dealt with."))
+    if not report.consent_alert:
+        raise PermissionDenied(_("The person who reported did not agree to an alert for peers."))
+    _require_not_own(actor, report.reporter_id)
+    text = text.strip()
+    if not text:
+        raise AlertError(_("Write the text of the alert."))
+    areas = _clean_areas(actor.organisation, areas)
+    categories = _clean_categories(report.categories if categories is None else categories)
+    now = clock.now()
+    alert = Alert.objects.create(
+        organisation=actor.organisation,
+        categories=categories,
+        text=text,
+        occurred_month=_month(report.occurred_on),
+        published_at=now,
+        expires_at=add_months(now, actor.organisation.alert_retention_months),
+    )
+    alert.areas.set(areas)
+    report.alert = alert
+    report.status = Report.Status.PUBLISHED
+    report.moderated_at = now
+    _tally(report)
+    report.save(update_fields=["alert", "status", "moderated_at", "tallied"])
+    audit_record(actor=actor, action=AuditAction.ALERT_PUBLISHED, target_type="alert", target_id=alert.pk)
+    _announce(
+        organisation=actor.organisation,
+        topic=Topic.ALERT,
+        target_id=alert.pk,
+        url=reverse("alerts:alert", args=[alert.pk]),
+        area_ids=[area.pk for area in areas],
+    )
+    return alert
+
+
+@transaction.atomic
+def report_attach(*, actor: Membership, report: Report, alert: Alert) -> Alert:
+    """Add a report to an active alert that shares an identifier with it: the alert's report count and
+    categories grow and it stays up a full retention period from now. No one is notified again."""
+    _require_moderator(actor, report.organisation_id)
+    report = _locked(Report, report)
+    alert = _locked(Alert, alert)
+    if report.status != Report.Status.PENDING:
+        raise AlertError(_("This report has already been dealt with."))
+    if not report.consent_alert:
+        raise PermissionDenied(_("The person who reported did not agree to an alert for peers."))
+    _require_not_own(actor, report.reporter_id)
+    if alert.organisation_id != report.organisation_id or not alert.is_active:
+        raise AlertError(_("This alert is no longer up."))
+    if not Identifier.objects.filter(
+        report__alert=alert, value_hash__in=report.identifiers.values("value_hash")
+    ).exists():
+        raise AlertError(_("This report shares no identifier with that alert."))
+    now = clock.now()
+    alert.categories = [value for value in Category.values if value in set(alert.categories) | set(report.categories)]
+    alert.expires_at = max(alert.expires_at, add_months(now, actor.organisation.alert_retention_months))
+    alert.save(update_fields=["categories", "expires_at"])
+    report.alert = alert
+    report.status = Report.Status.PUBLISHED
+    report.moderated_at = now
+    _tally(report)
+    report.save(update_fields=["alert", "status", "moderated_at", "tallied"])
+    audit_record(actor=actor, action=AuditAction.REPORT_ATTACHED, target_type="report", target_id=report.pk)
+    return alert
+
+
+@transaction.atomic
+def report_reject(*, actor: Membership, report: Report, reason: str) -> Report:
+    """Reject a report with a reason the reporter reads. It never counts anywhere and is deleted 30 days on."""
+    _require_moderator(actor, report.organisation_id)
+    report = _locked(Report, report)
+    if report.status != Report.Status.PENDING:
+        raise AlertError(_("This report has already been dealt with."))
+    _require_not_own(actor, report.reporter_id)
+    reason = reason.strip()
+    if not reason:
+        raise AlertError(_("Say why, for the person who reported."))
+    report.status = Report.Status.REJECTED
+    report.rejection_reason = reason
+    report.moderated_at = clock.now()
+    report.save(update_fields=["status", "rejection_reason", "moderated_at"])
+    audit_record(actor=actor, action=AuditAction.REPORT_REJECTED, target_type="report", target_id=report.pk)
+    return report
+
+
+@transaction.atomic
+def report_record(*, actor: Membership, report: Report) -> Report:
+    """Accept a report without an alert (for example when its author did not want one): it counts in the
+    statistics if its author agreed, and stays until the organisation's retention period ends."""
+    _require_moderator(actor, report.organisation_id)
+    report = _locked(Report, report)
+    if report.status != Report.Status.PENDING:
+        raise AlertError(_("This report has already been dealt with."))
+    _require_not_own(actor, report.reporter_id)
+    report.status = Report.Status.RECORDED
+    report.moderated_at = clock.now()
+    _tally(report)
+    report.save(update_fields=["status", "moderated_at", "tallied"])
+    audit_record(actor=actor, action=AuditAction.REPORT_RECORDED, target_type="report", target_id=report.pk)
+    return report
+
+
+@transaction.atomic
+def report_referral(*, actor: Membership, report: Report) -> str:
+    """The report as plain text for a lawyer or the police, only if its author agreed; audited.
+
+    The reporter's pseudonym is left out: the organisation decides who to put the lawyer in touch with.
+    """
+    if not actor.is_staff_role or actor.organisation_id != report.organisation_id:
+        raise PermissionDenied(_("Only staff of this organisation can do this."))
+    if not report.consent_referral:
+        raise PermissionDenied(_("The person who reported did not agree to passing this on."))
+    audit_record(actor=actor, action=AuditAction.REPORT_REFERRAL_VIEWED, target_type="report", target_id=report.pk)
+    lines = [
+        _("Date: %(date)s%(approximate)s")
+        % {
+            "date": report.occurred_on.isoformat(),
+            "approximate": _(" (approximate)") if report.occurred_approximate else "",
+        },
+        _("Area: %(area)s") % {"area": report.area.name if report.area else "—"},
+        _("What happened: %(categories)s")
+        % {"categories": ", ".join(str(c) for c in category_labels(report.categories))},
+        "",
+        report.account,
+    ]
+    if report.person_description:
+        lines += ["", _("The person: %(text)s") % {"text": report.person_description}]
+    if report.vehicle_description:
+        lines += ["", _("The vehicle: %(text)s") % {"text": report.vehicle_description}]
+    for identifier in report.identifiers.all():
+        platform = f" ({identifier.platform})" if identifier.platform else ""
+        lines.append(f"{IdentifierKind(identifier.kind).label}: {identifier.value}{platform}")
+    return "\n".join(lines) + "\n"
+
+
+def reports_delete_unpublished(*, reporter: Membership) -> None:
+    """Delete a leaving member's reports and police alerts that peers do not rely on; published ones stay,
+    and their link to the member is cut when the membership goes. Called by account deletion."""
+    Report.objects.filter(reporter=reporter).exclude(status=Report.Status.PUBLISHED).delete()
+    PoliceAlert.objects.filter(reporter=reporter).exclude(status=PoliceAlert.Status.PUBLISHED).delete()
+
+
+# Police alerts ---------------------------------------------------------------------------------------
+
+
+def _police_publish(*, actor: Membership, police_alert: PoliceAlert) -> None:
+    police_alert.status = PoliceAlert.Status.PUBLISHED
+    police_alert.published_at = clock.now()
+    police_alert.save(update_fields=["status", "published_at"])
+    audit_record(
+        actor=actor, action=AuditAction.POLICE_ALERT_PUBLISHED, target_type="police_alert", target_id=police_alert.pk
+    )
+    _announce(
+        organisation=actor.organisation,
+        topic=Topic.POLICE_ALERT,
+        target_id=police_alert.pk,
+        url=reverse("alerts:police_alert", args=[police_alert.pk]),
+        area_ids=[police_alert.area_id],
+    )
+
+
+@transaction.atomic
+def police_alert_create(*, actor: Membership, area: Area, kind: str, minutes_ago: int, note: str = "") -> PoliceAlert:
+    """Warn peers about police activity. A trusted member's alert goes out at once; others wait for a
+    moderator. Kept: area, kind, when it was seen, the note encrypted and who sent it (cut when they leave);
+    everything goes when the alert expires, the organisation's police-alert hours after the sighting."""
+    _require_member(actor)
+    if area.organisation_id != actor.organisation_id:
+        raise AlertError(_("This area belongs to another organisation."))
+    kind = PoliceAlert.Kind(kind)
+    hours = actor.organisation.police_alert_hours
+    if not 0 <= minutes_ago < hours * 60:
+        raise AlertError(
+            ngettext(
+                "That is too long ago to warn others: police alerts stay up for %(hours)d hour.",
+                "That is too long ago to warn others: police alerts stay up for %(hours)d hours.",
+                hours,
+            )
+            % {"hours": hours}
+        )
+    seen_at = clock.now() - timedelta(minutes=minutes_ago)
+    police_alert = PoliceAlert.objects.create(
+        organisation=actor.organisation,
+        area=area,
+        kind=kind,
+        seen_at=seen_at,
+        note=note.strip(),
+        reporter=actor,
+        expires_at=seen_at + timedelta(hours=hours),
+    )
+    if actor.trusted:
+        _police_publish(actor=actor, police_alert=police_alert)
+    return police_alert
+
+
+@transaction.atomic
+def police_alert_approve(*, actor: Membership, police_alert: PoliceAlert) -> PoliceAlert:
+    _require_moderator(actor, police_alert.organisation_id)
+    police_alert = _locked(PoliceAlert, police_alert)
+    if police_alert.status != PoliceAlert.Status.PENDING:
+        raise AlertError(_("This police alert has already been dealt with."))
+    if not police_alert.is_active:
+        raise AlertError(_("This police alert has expired."))
+    _require_not_own(actor, police_alert.reporter_id)
+    _police_publish(actor=actor, police_alert=police_alert)
+    return police_alert
+
+
+@transaction.atomic
+def police_alert_reject(*, actor: Membership, police_alert: PoliceAlert, reason: str = "") -> PoliceAlert:
+    _require_moderator(actor, police_alert.organisation_id)
+    police_alert = _locked(PoliceAlert, police_alert)
+    if police_alert.status != PoliceAlert.Status.PENDING:
+        raise AlertError(_("This police alert has already been dealt with."))
+    _require_not_own(actor, police_alert.reporter_id)
+    police_alert.status = PoliceAlert.Status.REJECTED
+    police_alert.rejected_at = clock.now()
+    police_alert.rejection_reason = reason.strip()
+    police_alert.save(update_fields=["status", "rejected_at", "rejection_reason"])
+    audit_record(
+        actor=actor, action=AuditAction.POLICE_ALERT_REJECTED, target_type="police_alert", target_id=police_alert.pk
+    )
+    return police_alert
+
+
+# Followed areas ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def area_follow_set(*, actor: Membership, areas: list[Area]) -> None:
+    """Replace the areas a member follows. Kept: which member follows which area, nothing more."""
+    _require_member(actor)
+    if any(area.organisation_id != actor.organisation_id for area in areas):
+        raise AlertError(_("This area belongs to another organisation."))
+    wanted = {area.pk for area in areas}
+    AreaFollow.objects.filter(membership=actor).exclude(area_id__in=wanted).delete()
+    existing = set(AreaFollow.objects.filter(membership=actor).values_list("area_id", flat=True))
+    AreaFollow.objects.bulk_create(AreaFollow(membership=actor, area_id=area_id) for area_id in wanted - existing)
+
+
+# Screening ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScreeningAnswer:
+    kind: str
+    hint: str
+    reports: int
+    confirmed: bool
+    latest_month: date | None
+    categories: list[str]
+    left_today: int
+
+
+def _screening_organisations(organisation: Organisation) -> list:
+    """The member's organisation, and every other organisation that shares, when the member's shares too."""
+    if not organisation.shares_with_network:
+        return [organisation.pk]
+    return list(Organisation.objects.filter(shares_with_network=True).values_list("pk", flat=True)) or [organisation.pk]
+
+
+@transaction.atomic
+def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAnswer:
+    """Answer "has anyone reported this client?" for a phone number, handle, email or plate.
+
+    Kept: +1 on the member's count for today (for the daily limit) and +1 on the organisation's count for
+    today (for statistics). Not kept anywhere, in any form: the value, its normalised form or its hash, or
+    the answer. The answer carries counts, a month and categories only, never anything about who reported.
+    Reports that were rejected or whose authors did not agree to alerts are never counted.
+    """
+    _require_member(actor)
+    if kind not in SCREENABLE_KINDS:
+        raise AlertError(_("Choose what you are checking: a phone number, handle, email or plate."))
+    organisation = actor.organisation
+    result = identifier_normalise(kind, value, default_country=organisation.default_country)
+    if result is None:
+        raise AlertError(_("Type what you want to check."))
+    today = clock.now().date()
+    counter, _created = ScreeningCount.objects.get_or_create(membership=actor, day=today)
+    # One conditional UPDATE: two checks at the same moment cannot both take the last one left.
+    if not ScreeningCount.objects.filter(pk=counter.pk, count__lt=organisation.screening_daily_limit).update(
+        count=F("count") + 1
+    ):
+        raise ScreeningLimitReached()
+    tally, _created = ScreeningTally.objects.get_or_create(organisation=organisation, day=today)
+    ScreeningTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
+
+    normalised_kind, normalised = result
+    rows = list(
+        Report.objects.filter(
+            organisation_id__in=_screening_organisations(organisation),
+            consent_alert=True,
+            identifiers__value_hash=identifier_key(normalised_kind, normalised),
+        )
+        .exclude(status=Report.Status.REJECTED)
+        .order_by()
+        .values_list("pk", "status", "chain_hash", "occurred_on", "categories")
+    )
+    categories = set()
+    for row in rows:
+        categories.update(row[4])
+    confirmed = any(row[1] == Report.Status.PUBLISHED for row in rows) or (
+        len({row[2] for row in rows}) >= CONFIRMING_CHAINS
+    )
+    return ScreeningAnswer(
+        kind=normalised_kind,
+        hint=identifier_hint(normalised_kind, normalised),
+        reports=len(rows),
+        confirmed=confirmed,
+        latest_month=_month(max(row[3] for row in rows)) if rows else None,
+        categories=category_labels(list(categories)),
+        left_today=selectors.screenings_left(actor=actor),
+    )
+
+
+# Retention ----------------------------------------------------------------------------------------------
+
+
+def _delete(queryset, model) -> int:
+    """Delete and return how many rows of `model` itself went (not the rows cascaded with them)."""
+    return queryset.delete()[1].get(model._meta.label, 0)
+
+
+@transaction.atomic
+def alerts_purge() -> dict[str, int]:
+    """Delete, for real, everything that has outlived its retention period.
+
+    Expired alerts go with every report linked to them and those reports' identifiers; expired police alerts
+    go; rejected reports go 30 days after rejection; reports never made into an alert go when the
+    organisation's alert retention period has passed since they arrived; screening counts from before
+    today go. Only the unlinked monthly tallies remain. Returns how many rows of each kind were deleted.
+    """
+    now = clock.now()
+    expired = Q(alert__expires_at__lte=now) | Q(
+        status=Report.Status.REJECTED, moderated_at__lte=now - timedelta(days=REJECTED_KEEP_DAYS)
+    )
+    for organisation in Organisation.objects.only("pk", "alert_retention_months"):
+        expired |= Q(
+            organisation=organisation,
+            alert__isnull=True,
+            created_at__lte=add_months(now, -organisation.alert_retention_months),
+        )
+    return {
+        "identifiers": _delete(Identifier.objects.filter(report__in=Report.objects.filter(expired)), Identifier),
+        "reports": _delete(Report.objects.filter(expired), Report),
+        "alerts": _delete(Alert.objects.filter(expires_at__lte=now), Alert),
+        "police_alerts": _delete(PoliceAlert.objects.filter(expires_at__lte=now), PoliceAlert),
+        "screening_counts": _delete(ScreeningCount.objects.filter(day__lt=now.date()), ScreeningCount),
+    }

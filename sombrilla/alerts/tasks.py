@@ -1,0 +1,15 @@
+"""Background work for alerts: the retention purge. Tasks take no arguments that could hold report text."""
+
+from django_tasks import task
+
+from sombrilla.alerts import services
+
+
+@task()
+def alerts_purge_task() -> dict[str, int]:
+    return services.alerts_purge()
+
+
+def alerts_purge_enqueue() -> None:
+    """Run by the worker's scheduler (settings.SCHEDULED_JOBS); the purge itself happens in a worker."""
+    alerts_purge_task.enqueue()

@@ -1,0 +1,440 @@
+"""How a delivery leaves the site: Web Push, email over SMTP, SMS through an HTTP gateway.
+
+Text that can show on a lock screen is discreet by default ("New update from <site>"); details are only
+inside the app after login. Nothing here logs a destination or a message body.
+"""
+
+import asyncio
+import atexit
+import base64
+import concurrent.futures
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import aiohttp
+import phonenumbers
+import urllib3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.utils import translation
+from django.utils.translation import gettext as _
+from py_vapid import Vapid02
+from pywebpush import WebPusher, WebPushException
+
+from sombrilla.accounts.models import Membership
+from sombrilla.notify.models import Channel, Contact, Topic
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    gone: bool = False  # the destination no longer exists: do not try again
+    error: str = ""
+
+
+SENT = Outcome(ok=True)
+
+# SMS gateways are called through this pool (push has its own loop below): connections are kept alive.
+_http = urllib3.PoolManager(num_pools=32, maxsize=settings.PUSH_CONCURRENCY, retries=False)
+_TIMEOUT = urllib3.Timeout(connect=5, read=15)
+
+
+def configured(channel: str) -> bool:
+    if channel == Channel.PUSH:
+        return bool(settings.VAPID_PRIVATE_KEY)
+    if channel == Channel.EMAIL:
+        return bool(settings.EMAIL_HOST) or settings.DEMO
+    if channel == Channel.SMS:
+        return bool(settings.SMS_GATEWAY)
+    return channel == Channel.INAPP
+
+
+def normalise_destination(channel: str, value: str, default_country: str) -> str | None:
+    """An email lower-cased, a phone number in E.164; None when it is not one."""
+    if channel == Channel.EMAIL:
+        value = value.strip().lower()
+        try:
+            validate_email(value)
+        except ValidationError:
+            return None
+        return value
+    try:
+        number = phonenumbers.parse(value, (default_country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _b64decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def push_subscription_check(*, endpoint: str, p256dh: str, auth: str) -> None:
+    """Refuse what no browser would send: a non-HTTPS endpoint or keys of the wrong shape."""
+    from sombrilla.notify.services import NotifyError
+
+    try:
+        key, secret = _b64decode(p256dh), _b64decode(auth)
+    except (ValueError, TypeError):
+        key = secret = b""
+    if not push_service_allowed(endpoint) or len(key) != 65 or key[0] != 4 or len(secret) != 16:
+        raise NotifyError(_("This browser's push subscription could not be used."))
+
+
+def push_service_allowed(endpoint: str) -> bool:
+    """Only the browsers' push services: the endpoint is a URL a member supplies and the worker will POST to,
+    so anything else (an internal address, say) is refused. An entry with a scheme allows exactly that origin."""
+    parts = urlsplit(endpoint)
+    if not parts.hostname or len(endpoint) > 1000:
+        return False
+    for entry in settings.PUSH_SERVICE_HOSTS:
+        if "://" in entry:
+            if f"{parts.scheme}://{parts.netloc}" == entry.rstrip("/"):
+                return True
+        elif parts.scheme == "https" and (parts.hostname == entry or parts.hostname.endswith("." + entry)):
+            return True
+    return False
+
+
+def vapid_public_key() -> str:
+    """The application server key browsers subscribe with (base64url, uncompressed P-256 point)."""
+    from cryptography.hazmat.primitives import serialization
+
+    raw = _vapid().public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+_vapid_lock = threading.Lock()
+_vapid_cache: dict = {}
+
+
+def _vapid() -> Vapid02:
+    key = settings.VAPID_PRIVATE_KEY
+    if _vapid_cache.get("key") != key:
+        _vapid_cache.clear()
+        _vapid_cache.update(key=key, vapid=Vapid02.from_raw(key.encode()))
+    return _vapid_cache["vapid"]
+
+
+def _vapid_header(audience: str) -> str:
+    """One signed VAPID token per push service, reused until an hour before it expires (RFC 8292 allows 24h)."""
+    now = int(time.time())
+    with _vapid_lock:
+        cached = _vapid_cache.get(("aud", audience))
+        if cached and cached[0] - 3600 > now:
+            return cached[1]
+        expires = now + 12 * 3600
+        header = _vapid().sign({"aud": audience, "exp": expires, "sub": settings.VAPID_SUBJECT})["Authorization"]
+        _vapid_cache[("aud", audience)] = (expires, header)
+        return header
+
+
+class _Texts:
+    """(title, body) of each delivery in a batch, in its recipient's language: discreet unless the member chose
+    details. Members share a handful of (language, discretion) pairs, so each is translated once per batch.
+
+    Deliveries from services.deliveries_claim carry their recipient's language and choice (recipient_language,
+    recipient_discreet); for any other, one query finds them."""
+
+    def __init__(self, deliveries):
+        self.recipients: dict = {}
+        missing = set()
+        for delivery in deliveries:
+            if hasattr(delivery, "recipient_language"):
+                self.recipients[delivery.membership_id] = (delivery.recipient_language, delivery.recipient_discreet)
+            else:
+                missing.add(delivery.membership_id)
+        if missing:
+            rows = (
+                Membership.objects.filter(id__in=missing)
+                .order_by()
+                .values_list("id", "account__language", "notify_preference__discreet")
+            )
+            self.recipients.update((id_, (language, discreet)) for id_, language, discreet in rows)
+        # Without a Preference row a member gets the default: discreet.
+        self.recipients = {
+            id_: (language or settings.LANGUAGE_CODE, discreet is not False)
+            for id_, (language, discreet) in self.recipients.items()
+        }
+        self.translated: dict = {}
+
+    def __call__(self, delivery) -> tuple[str, str]:
+        language, discreet = self.recipients.get(delivery.membership_id, (settings.LANGUAGE_CODE, True))
+        key = (language, discreet, delivery.dispatch.topic)
+        if key not in self.translated:
+            with translation.override(language):
+                title = settings.SITE_NAME
+                if discreet:
+                    body = _("New update from %(site)s") % {"site": settings.SITE_NAME}
+                else:
+                    body = str(Topic(delivery.dispatch.topic).label)
+            self.translated[key] = (title, body)
+        return self.translated[key]
+
+
+def _inbox_url() -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse("notify:inbox")
+
+
+def _push_prepare(delivery, texts: _Texts, authorization: dict):
+    """Everything but the POST: (endpoint, encrypted body, headers), or the Outcome that makes sending moot.
+
+    Runs in the calling thread, one message after another: encryption is CPU work, and doing it here keeps
+    it out of the GIL's way of the sending loop."""
+    subscription = delivery.subscription
+    if subscription is None:
+        return Outcome(ok=False, gone=True, error="subscription removed")
+    title, body = texts(delivery)
+    payload = json.dumps({"title": title, "body": body, "tag": delivery.idempotency_key[:32], "url": "/inbox/"})
+    try:
+        keys = json.loads(subscription.keys)
+        encrypted = WebPusher({"endpoint": subscription.endpoint, "keys": keys}).encode(payload.encode())["body"]
+    except (WebPushException, ValueError, TypeError, KeyError) as exc:
+        return Outcome(ok=False, gone=True, error=f"push keys: {type(exc).__name__}")
+    parts = urlsplit(subscription.endpoint)
+    audience = f"{parts.scheme}://{parts.netloc}"
+    if audience not in authorization:
+        authorization[audience] = _vapid_header(audience)
+    headers = {
+        "Authorization": authorization[audience],
+        "Content-Encoding": "aes128gcm",
+        "Content-Type": "application/octet-stream",
+        "TTL": str(24 * 3600),
+        "Urgency": "high" if delivery.dispatch.urgent else "normal",
+        # A push service replaces an undelivered message with the same topic: a resend cannot show twice.
+        "Topic": delivery.idempotency_key[:32],
+    }
+    return subscription.endpoint, encrypted, headers
+
+
+class _PushLoop:
+    """One asyncio loop per process, in a daemon thread, that POSTs prepared push messages.
+
+    Push services answer in tens of milliseconds, so many requests must be in flight; on an event loop they
+    cost no thread each (a pool of threads, one request each, spent more time handing the GIL around than
+    sending). The aiohttp session lives as long as the loop, so connections to a push service are kept alive
+    across batches."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pid: int | None = None
+        self.thread: threading.Thread | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.gate: asyncio.Semaphore | None = None
+        self.gate_size = 0
+
+    def submit(self, messages: list) -> concurrent.futures.Future:
+        """Start POSTing (endpoint, body, headers) messages, never more than PUSH_CONCURRENCY at once in this
+        process; the future gives each one's HTTP status, or the exception that stopped it."""
+        with self.lock:
+            # A forked child inherits the object but not the thread: it starts its own.
+            if self.pid != os.getpid() or self.thread is None or not self.thread.is_alive():
+                self.loop, self.session, self.gate, self.pid = asyncio.new_event_loop(), None, None, os.getpid()
+                self.thread = threading.Thread(target=self.loop.run_forever, name="push-sender", daemon=True)
+                self.thread.start()
+            concurrency = max(1, settings.PUSH_CONCURRENCY)
+            if self.gate is None or self.gate_size != concurrency:
+                self.gate, self.gate_size = asyncio.Semaphore(concurrency), concurrency
+            gate = self.gate
+        return asyncio.run_coroutine_threadsafe(self._post_all(messages, gate), self.loop)
+
+    async def _post_all(self, messages: list, gate: asyncio.Semaphore) -> list:
+        if self.session is None:
+            self.session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=15),
+                auto_decompress=False,
+            )
+
+        async def post(endpoint: str, body: bytes, headers: dict):
+            async with gate:
+                try:
+                    # No redirects: the endpoint was checked against PUSH_SERVICE_HOSTS, where it leads was not.
+                    async with self.session.post(endpoint, data=body, headers=headers, allow_redirects=False) as r:
+                        await r.read()
+                        return r.status
+                except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+                    return exc
+
+        return await asyncio.gather(*(post(*message) for message in messages))
+
+    def close(self) -> None:
+        if self.session is not None and self.loop is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result(timeout=5)
+
+
+_push_loop = _PushLoop()
+atexit.register(_push_loop.close)
+
+
+def _send_push(deliveries) -> Callable[[], list]:
+    """Encrypt in this thread and hand the messages to the push loop a few at a time, so the first ones are on
+    the wire while the rest are being encrypted. Returns at once with a callable that waits for every answer
+    and gives (delivery, Outcome) for each."""
+    texts = _Texts(deliveries)
+    authorization: dict = {}
+    chunk = max(1, settings.PUSH_CONCURRENCY)
+    results, outgoing, messages, sending = [], [], [], []
+    for delivery in deliveries:
+        prepared = _push_prepare(delivery, texts, authorization)
+        if isinstance(prepared, Outcome):
+            results.append((delivery, prepared))
+            continue
+        outgoing.append(delivery)
+        messages.append(prepared)
+        if len(messages) == chunk:
+            sending.append(_push_loop.submit(messages))
+            messages = []
+    if messages:
+        sending.append(_push_loop.submit(messages))
+
+    def answers() -> list:
+        statuses = [status for future in sending for status in future.result()]
+        for delivery, status in zip(outgoing, statuses, strict=True):
+            if isinstance(status, BaseException):
+                results.append((delivery, Outcome(ok=False, error=f"push: {type(status).__name__}")))
+            elif 200 <= status < 300:
+                results.append((delivery, SENT))
+            else:
+                # 404/410: the browser unsubscribed or the subscription expired.
+                results.append((delivery, Outcome(ok=False, gone=status in (404, 410), error=f"push: HTTP {status}")))
+        return results
+
+    return answers
+
+
+def _send_email(deliveries) -> list:
+    contacts = _contacts(deliveries, Channel.EMAIL)
+    texts = _Texts(deliveries)
+    domain = urlsplit(settings.SITE_URL).hostname or "sombrilla.invalid"
+    results = []
+    try:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except OSError as exc:
+        return [(d, Outcome(ok=False, error=f"smtp: {type(exc).__name__}")) for d in deliveries]
+    try:
+        for delivery in deliveries:
+            to = contacts.get(delivery.membership_id)
+            if not to:
+                results.append((delivery, Outcome(ok=False, gone=True, error="no email destination")))
+                continue
+            title, body = texts(delivery)
+            message = EmailMessage(
+                subject=body,
+                body=f"{body}\n\n{_inbox_url()}\n",
+                to=[to],
+                connection=connection,
+                # The same on every attempt (make_msgid would add a timestamp and a random number), so a
+                # receiver can drop a resend after a crash between sending and recording.
+                headers={"Message-ID": f"<{delivery.idempotency_key}@{domain}>"},
+            )
+            try:
+                message.send()
+                results.append((delivery, SENT))
+            except OSError as exc:
+                results.append((delivery, Outcome(ok=False, error=f"smtp: {type(exc).__name__}")))
+    finally:
+        try:
+            connection.close()
+        except OSError:
+            logger.warning("SMTP connection did not close cleanly")
+    return results
+
+
+def _contacts(deliveries, channel) -> dict:
+    return {
+        c.membership_id: c.contact
+        for c in Contact.objects.filter(membership_id__in=[d.membership_id for d in deliveries], channel=channel)
+    }
+
+
+def _sms_request(to: str, text: str, key: str) -> tuple[str, str, bytes, dict]:
+    if settings.SMS_GATEWAY == "twilio":
+        sid = settings.TWILIO_ACCOUNT_SID
+        url = f"{settings.TWILIO_API_URL}/2010-04-01/Accounts/{sid}/Messages.json"
+        credentials = base64.b64encode(f"{sid}:{settings.TWILIO_AUTH_TOKEN}".encode()).decode()
+        body = f"To={quote(to)}&From={quote(settings.TWILIO_FROM)}&Body={quote(text)}".encode()
+        headers = {
+            "Authorization": f"Basic {credentials}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "I-Twilio-Idempotency-Token": key,
+        }
+        return "POST", url, body, headers
+    content_type = settings.SMS_GATEWAY_CONTENT_TYPE
+    if "json" in content_type:
+        escape = lambda value: json.dumps(value)[1:-1]  # noqa: E731  the template supplies the quotes
+    else:
+        escape = quote
+    body = settings.SMS_GATEWAY_BODY.replace("{to}", escape(to)).replace("{text}", escape(text)).encode()
+    headers = {"Content-Type": content_type, "Idempotency-Key": key}
+    if settings.SMS_GATEWAY_TOKEN:
+        headers["Authorization"] = f"Bearer {settings.SMS_GATEWAY_TOKEN}"
+    return "POST", settings.SMS_GATEWAY_URL, body, headers
+
+
+def _send_sms(deliveries) -> list:
+    contacts = _contacts(deliveries, Channel.SMS)
+    texts = _Texts(deliveries)
+    results = []
+    for delivery in deliveries:
+        to = contacts.get(delivery.membership_id)
+        if not to:
+            results.append((delivery, Outcome(ok=False, gone=True, error="no SMS destination")))
+            continue
+        _title, body = texts(delivery)
+        method, url, payload, headers = _sms_request(to, f"{body} {_inbox_url()}", delivery.idempotency_key)
+        try:
+            response = _http.request(method, url, body=payload, headers=headers, timeout=_TIMEOUT)
+        except urllib3.exceptions.HTTPError as exc:
+            results.append((delivery, Outcome(ok=False, error=f"sms: {type(exc).__name__}")))
+            continue
+        if 200 <= response.status < 300:
+            results.append((delivery, SENT))
+        else:
+            # A gateway that understood and refused (bad number) will refuse again; anything else may pass later.
+            permanent = response.status in (400, 404, 422)
+            results.append((delivery, Outcome(ok=False, gone=permanent, error=f"sms: HTTP {response.status}")))
+    return results
+
+
+_SENDERS = {Channel.PUSH: _send_push, Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+
+
+def send_batch_start(deliveries) -> Callable[[], list]:
+    """Start sending claimed deliveries, grouped by channel: email and SMS go out before this returns, push
+    messages are on their way. The callable it returns waits until every outcome is known and gives
+    (delivery, Outcome) for each."""
+    results, waiting = [], []
+    for channel, sender in _SENDERS.items():
+        group = [d for d in deliveries if d.channel == channel]
+        if not group:
+            continue
+        if not configured(channel):
+            results += [(d, Outcome(ok=False, error=f"{channel} not configured")) for d in group]
+        elif channel == Channel.PUSH:
+            waiting.append(sender(group))
+        else:
+            results += sender(group)
+    results += [(d, SENT) for d in deliveries if d.channel not in _SENDERS]
+    return lambda: results + [outcome for answers in waiting for outcome in answers()]
+
+
+def send_batch(deliveries) -> list:
+    """Send claimed deliveries, grouped by channel; returns (delivery, Outcome) for each."""
+    return send_batch_start(deliveries)()

@@ -1,0 +1,47 @@
+"""Reads for notification pages and the API, scoped to the member or to the staff member's organisation."""
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from sombrilla.accounts.models import Membership
+from sombrilla.notify.models import Channel, Delivery, PushSubscription
+
+
+def inbox_list(*, membership: Membership) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(membership=membership, channel=Channel.INAPP)
+        .select_related("dispatch")
+        .order_by("-created_at")
+    )
+
+
+def inbox_unread_count(*, membership: Membership) -> int:
+    return Delivery.objects.filter(membership=membership, channel=Channel.INAPP, read_at__isnull=True).count()
+
+
+def push_subscription_count(*, membership: Membership) -> int:
+    return PushSubscription.objects.filter(membership=membership).count()
+
+
+def delivery_status_counts(*, actor: Membership) -> dict[tuple[str, str], int]:
+    """Deliveries per channel and status in the staff member's organisation (no recipients named)."""
+    rows = (
+        Delivery.objects.filter(dispatch__organisation=actor.organisation)
+        .values("channel", "status")
+        .annotate(n=Count("id"))
+    )
+    return {(row["channel"], row["status"]): row["n"] for row in rows}
+
+
+def delivery_dead_list(*, actor: Membership) -> QuerySet[Delivery]:
+    return (
+        Delivery.objects.filter(dispatch__organisation=actor.organisation, status=Delivery.Status.DEAD)
+        .select_related("dispatch")
+        .order_by("-created_at")
+    )
+
+
+def delivery_get_for_staff(*, actor: Membership, delivery_id) -> Delivery:
+    return get_object_or_404(
+        Delivery.objects.select_related("dispatch"), id=delivery_id, dispatch__organisation=actor.organisation
+    )
