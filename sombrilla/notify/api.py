@@ -3,7 +3,6 @@
 from datetime import datetime, time
 from uuid import UUID
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -116,19 +115,15 @@ def preference_get(request):
 @router.put("notifications/preferences", response={200: PreferenceOut, **AUTH_ERRORS, **BODY_ERRORS})
 def preference_put(request, payload: PreferenceIn):
     membership = api_member(request)
-    # All or nothing, as on the web form: a refused time zone must not leave a new destination saved.
-    with transaction.atomic():
-        for channel, value in ((Channel.EMAIL, payload.email_contact), (Channel.SMS, payload.sms_contact)):
-            if value is not None:
-                services.contact_set(membership=membership, channel=channel, contact=value)
-        services.preference_update(
-            membership=membership,
-            channels=payload.channels,
-            discreet=payload.discreet,
-            quiet_start=payload.quiet_start,
-            quiet_end=payload.quiet_end,
-            timezone=payload.timezone,
-        )
+    services.notification_settings_save(
+        membership=membership,
+        channels=payload.channels,
+        discreet=payload.discreet,
+        quiet_start=payload.quiet_start,
+        quiet_end=payload.quiet_end,
+        timezone=payload.timezone,
+        contacts={Channel.EMAIL: payload.email_contact, Channel.SMS: payload.sms_contact},
+    )
     return _preference_out(membership)
 
 

@@ -1,7 +1,8 @@
 """How a delivery leaves the site: Web Push, email over SMTP, SMS through an HTTP gateway.
 
 Text that can show on a lock screen is discreet by default ("New update from <site>"); details are only
-inside the app after login. Nothing here logs a destination or a message body.
+inside the app after login. An outside contact (no login) gets the text its sender wrote, as it is. Nothing
+here logs a destination or a message body.
 """
 
 import asyncio
@@ -144,6 +145,7 @@ def _vapid_header(audience: str) -> str:
 class _Texts:
     """(title, body) of each delivery in a batch, in its recipient's language: discreet unless the member chose
     details. Members share a handful of (language, discretion) pairs, so each is translated once per batch.
+    An outside contact's delivery carries its own text, written by the sender.
 
     Deliveries from services.deliveries_claim carry their recipient's language and choice (recipient_language,
     recipient_discreet); for any other, one query finds them."""
@@ -152,6 +154,8 @@ class _Texts:
         self.recipients: dict = {}
         missing = set()
         for delivery in deliveries:
+            if delivery.destination:
+                continue
             if hasattr(delivery, "recipient_language"):
                 self.recipients[delivery.membership_id] = (delivery.recipient_language, delivery.recipient_discreet)
             else:
@@ -171,6 +175,8 @@ class _Texts:
         self.translated: dict = {}
 
     def __call__(self, delivery) -> tuple[str, str]:
+        if delivery.destination:
+            return settings.SITE_NAME, delivery.message
         language, discreet = self.recipients.get(delivery.membership_id, (settings.LANGUAGE_CODE, True))
         key = (language, discreet, delivery.dispatch.topic)
         if key not in self.translated:
@@ -330,14 +336,19 @@ def _send_email(deliveries) -> list:
         return [(d, Outcome(ok=False, error=f"smtp: {type(exc).__name__}")) for d in deliveries]
     try:
         for delivery in deliveries:
-            to = contacts.get(delivery.membership_id)
+            to = _destination(delivery, contacts)
             if not to:
                 results.append((delivery, Outcome(ok=False, gone=True, error="no email destination")))
                 continue
             title, body = texts(delivery)
+            if delivery.destination:
+                # An outside contact has no inbox to be sent to: the message is all they get.
+                subject, text = title, body
+            else:
+                subject, text = body, f"{body}\n\n{_inbox_url()}\n"
             message = EmailMessage(
-                subject=body,
-                body=f"{body}\n\n{_inbox_url()}\n",
+                subject=subject,
+                body=text,
                 to=[to],
                 connection=connection,
                 # The same on every attempt (make_msgid would add a timestamp and a random number), so a
@@ -358,10 +369,15 @@ def _send_email(deliveries) -> list:
 
 
 def _contacts(deliveries, channel) -> dict:
-    return {
-        c.membership_id: c.contact
-        for c in Contact.objects.filter(membership_id__in=[d.membership_id for d in deliveries], channel=channel)
-    }
+    """Members' destinations on `channel`, by membership id (outside contacts carry their own)."""
+    members = [d.membership_id for d in deliveries if not d.destination]
+    if not members:
+        return {}
+    return {c.membership_id: c.contact for c in Contact.objects.filter(membership_id__in=members, channel=channel)}
+
+
+def _destination(delivery, contacts: dict) -> str | None:
+    return delivery.destination or contacts.get(delivery.membership_id)
 
 
 def _sms_request(to: str, text: str, key: str) -> tuple[str, str, bytes, dict]:
@@ -393,12 +409,13 @@ def _send_sms(deliveries) -> list:
     texts = _Texts(deliveries)
     results = []
     for delivery in deliveries:
-        to = contacts.get(delivery.membership_id)
+        to = _destination(delivery, contacts)
         if not to:
             results.append((delivery, Outcome(ok=False, gone=True, error="no SMS destination")))
             continue
         _title, body = texts(delivery)
-        method, url, payload, headers = _sms_request(to, f"{body} {_inbox_url()}", delivery.idempotency_key)
+        text = body if delivery.destination else f"{body} {_inbox_url()}"
+        method, url, payload, headers = _sms_request(to, text, delivery.idempotency_key)
         try:
             response = _http.request(method, url, body=payload, headers=headers, timeout=_TIMEOUT)
         except urllib3.exceptions.HTTPError as exc:

@@ -2,14 +2,17 @@
 
 A Dispatch is one message to many, written in the same transaction as what it announces; a Delivery is
 that message to one recipient on one channel, with its own idempotency key, lease and retry state. What a
-message says is never stored here: the inbox renders it from the topic and target at read time, and text
-that leaves the site (push, email, SMS) is discreet unless the member asks otherwise.
+message to a member says is never stored here: the inbox renders it from the topic and target at read time,
+and text that leaves the site (push, email, SMS) is discreet unless the member asks otherwise. The one
+exception is an outside contact (someone a member asked us to tell, with no login to read an inbox): their
+delivery carries its own text and destination, encrypted, and goes when its dispatch is deleted.
 """
 
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sombrilla.accounts.models import Membership, Organisation
@@ -72,6 +75,11 @@ class Topic(models.TextChoices):
     ALERT = "alert", _("New alert about a client")
     POLICE_ALERT = "police_alert", _("Police activity reported")
     TEST = "test", _("Test message")
+    CHECKIN_DUE = "checkin_due", _("Are you OK? Time to check in")
+    CHECKIN_ALERT = "checkin_alert", _("Someone you look out for has not checked in")
+    CHECKIN_SOS = "checkin_sos", _("SOS from someone you look out for")
+    CHECKIN_OVER = "checkin_over", _("The check-in you were alerted about is over")
+    BUDDY_REQUEST = "buddy_request", _("Someone asked you to be their safety buddy")
 
 
 class Dispatch(models.Model):
@@ -89,7 +97,10 @@ class Dispatch(models.Model):
 
 
 class Delivery(models.Model):
-    """One recipient, one channel (one device for push). The in-app delivery is the inbox entry."""
+    """One recipient, one channel (one device for push). The in-app delivery is the inbox entry.
+
+    The recipient is a member, or an outside contact (no membership): someone reached by SMS or email at a
+    destination a member gave, whose message carries its own text because they have no inbox to read."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
@@ -100,8 +111,15 @@ class Delivery(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="deliveries")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="deliveries")
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    # Outside contacts only. The sender's name for the recipient (a buddy's id, say), so it can show who was told.
+    reference = models.UUIDField(null=True, blank=True)
+    # Outside contacts only: an E.164 number or an email address, and the whole text they receive.
+    destination = EncryptedTextField(blank=True)
+    message = EncryptedTextField(blank=True)
     subscription = models.ForeignKey(
         PushSubscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
@@ -124,4 +142,11 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["membership", "channel", "read_at"], name="delivery_inbox"),
+        ]
+        constraints = [
+            # An outside contact has no inbox and no browser: only email and SMS can reach them.
+            models.CheckConstraint(
+                condition=Q(membership__isnull=False) | Q(reference__isnull=False, channel__in=["email", "sms"]),
+                name="delivery_has_recipient",
+            )
         ]

@@ -1,5 +1,7 @@
 """Reads for notification pages and the API, scoped to the member or to the staff member's organisation."""
 
+from collections.abc import Iterable
+
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -44,4 +46,15 @@ def delivery_dead_list(*, actor: Membership) -> QuerySet[Delivery]:
 def delivery_get_for_staff(*, actor: Membership, delivery_id) -> Delivery:
     return get_object_or_404(
         Delivery.objects.select_related("dispatch"), id=delivery_id, dispatch__organisation=actor.organisation
+    )
+
+
+def deliveries_of(*, dispatch_ids: Iterable) -> QuerySet[Delivery]:
+    """Every delivery of these dispatches, inbox entries included, oldest first: who was told, on which channel,
+    when, and whether it arrived. Not scoped: the caller passes only dispatches it has already scoped (those
+    announcing something the viewer may see)."""
+    return (
+        Delivery.objects.filter(dispatch_id__in=list(dispatch_ids))
+        .select_related("membership__account")
+        .order_by("created_at")
     )

@@ -4,6 +4,9 @@ Delivery is at-least-once towards a channel and exactly-once in Sombrilla's tabl
 per recipient, channel and device; a worker claims rows with a lease token before sending, records the
 outcome after, and a lease that runs out (a worker that died) makes the row claimable again. Each message
 carries its idempotency key, so a receiver that sees the same key twice can drop the repeat.
+
+A recipient is a member or an outside contact (see Outside). Outside contacts' destinations and message text
+are encrypted, never logged, and deleted with their dispatch.
 """
 
 import json
@@ -11,6 +14,7 @@ import logging
 import math
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -67,6 +71,9 @@ def preference_update(
         raise NotifyError(_("This site cannot send notifications that way."))
     if (quiet_start is None) != (quiet_end is None):
         raise NotifyError(_("Quiet hours need both a start and an end."))
+    if quiet_start is not None and quiet_start == quiet_end:
+        # Would mean quiet all day or never, depending on how one reads it: ask rather than guess.
+        raise NotifyError(_("Quiet hours need a different start and end."))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -104,6 +111,32 @@ def contact_set(*, membership: Membership, channel: str, contact: str) -> Contac
         membership=membership, channel=channel, defaults={"contact": normalised}
     )
     return saved
+
+
+def notification_settings_save(
+    *,
+    membership: Membership,
+    channels: Iterable[str],
+    discreet: bool,
+    quiet_start: time | None,
+    quiet_end: time | None,
+    timezone: str,
+    contacts: dict[str, str | None],
+) -> Preference:
+    """Save everything the settings page or the API sends, all or nothing: a refused time zone must not leave
+    a new destination saved. `contacts` maps email/SMS to a destination, None to keep, "" to remove."""
+    with transaction.atomic():
+        for channel, contact in contacts.items():
+            if contact is not None:
+                contact_set(membership=membership, channel=channel, contact=contact)
+        return preference_update(
+            membership=membership,
+            channels=channels,
+            discreet=discreet,
+            quiet_start=quiet_start,
+            quiet_end=quiet_end,
+            timezone=timezone,
+        )
 
 
 def push_subscribe(*, membership: Membership, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
@@ -147,6 +180,36 @@ def _quiet_until(start: time | None, end: time | None, timezone: str, now: datet
     return ends
 
 
+@dataclass(frozen=True)
+class Outside:
+    """Someone who is not a member, to be told by SMS or email at a destination a member gave (a buddy, say).
+
+    They have no login and no inbox, so `message` is everything they will read: already in their language,
+    with any link they need, and worded by the sender with the same discretion as a lock screen."""
+
+    reference: uuid.UUID  # the sender's name for them (e.g. the buddy's id), to show who was told
+    channel: str  # Channel.SMS or Channel.EMAIL
+    destination: str  # E.164, or a lower-case email address, as channels.normalise_destination gives it
+    message: str
+
+
+def _outside_checked(outside: Iterable[Outside]) -> list[Outside]:
+    """Refuse, before anything is written, what can only be a mistake of the calling code."""
+    checked, seen = [], set()
+    for contact in outside:
+        if contact.channel not in (Channel.SMS, Channel.EMAIL):
+            raise ValueError(f"an outside contact is reached by SMS or email, not {contact.channel!r}")
+        if channels.normalise_destination(contact.channel, contact.destination, "") != contact.destination:
+            raise ValueError("an outside contact's destination must be normalised (E.164 or a lower-case email)")
+        if not contact.message:
+            raise ValueError("an outside contact's message carries its whole text: it cannot be empty")
+        if (contact.reference, contact.channel) in seen:
+            raise ValueError("one outside contact per reference and channel in a dispatch")
+        seen.add((contact.reference, contact.channel))
+        checked.append(contact)
+    return checked
+
+
 def dispatch_create(
     *,
     organisation: Organisation,
@@ -155,12 +218,19 @@ def dispatch_create(
     url: str = "",
     recipients: QuerySet[Membership],
     urgent: bool = False,
+    outside: Iterable[Outside] = (),
 ) -> Dispatch:
     """Write one message for many recipients and every delivery it needs, then schedule sending.
 
     Call it inside the transaction that creates what it announces: the alert and its deliveries commit or
-    roll back together, and sending is enqueued only after the commit. Stores no text, only the topic.
+    roll back together, and sending is enqueued only after the commit. For members it stores no text, only
+    the topic; `recipients` may be empty (Membership.objects.none()) when only outside contacts are told.
+
+    Each outside contact gets one delivery holding their destination and message, encrypted; they are deleted
+    with the dispatch (dispatches_delete). One on a channel this site cannot send on is kept as undeliverable,
+    without its destination or text, so the sender can still show it was not told.
     """
+    outside = _outside_checked(outside)
     now = clock.now()
     dispatch = Dispatch.objects.create(
         organisation=organisation, topic=topic, target_id=target_id, url=url, urgent=urgent, created_at=now
@@ -195,8 +265,10 @@ def dispatch_create(
                 devices = [None] if (membership_id, channel) in contacts else []
             for device in devices:
                 rows.append((membership_id, channel, device, Delivery.Status.PENDING, due, None))
-    _deliveries_insert(dispatch, rows, now)
-    outgoing = sum(1 for row in rows if row[3] == Delivery.Status.PENDING)
+    # Outside contacts have no quiet hours to wait for: they are told now.
+    outside_rows = [(contact, contact.channel in available) for contact in outside]
+    _deliveries_insert(dispatch, rows, now, outside_rows)
+    outgoing = sum(1 for row in rows if row[3] == Delivery.Status.PENDING) + sum(ok for _c, ok in outside_rows)
     if outgoing:
         transaction.on_commit(lambda: deliveries_schedule(expected=outgoing))
     return dispatch
@@ -208,6 +280,9 @@ _DELIVERY_COLUMNS = (
     "dispatch_id",
     "membership_id",
     "channel",
+    "reference",
+    "destination",
+    "message",
     "subscription_id",
     "idempotency_key",
     "status",
@@ -222,9 +297,12 @@ _DELIVERY_COLUMNS = (
 )
 
 
-def _deliveries_insert(dispatch: Dispatch, rows: list[tuple], now: datetime) -> None:
+def _deliveries_insert(
+    dispatch: Dispatch, rows: list[tuple], now: datetime, outside: Iterable[tuple[Outside, bool]] = ()
+) -> None:
     """Write a fan-out's deliveries: rows of (membership_id, channel, subscription_id, status, next_attempt_at,
-    sent_at), each given a fresh id and its idempotency key.
+    sent_at), each given a fresh id and its idempotency key, and one row for each (outside contact, whether
+    its channel is configured).
 
     A whole organisation's outbox is written inside the transaction that publishes an alert, while the person
     publishing waits. bulk_create spends more time per row preparing values than the database spends storing
@@ -251,6 +329,9 @@ def _deliveries_insert(dispatch: Dispatch, rows: list[tuple], now: datetime) -> 
             dispatch_db,
             member_field.get_db_prep_save(membership_id, connection),
             str(channel),  # plain text: a database driver may write an Enum member by its name
+            None,  # reference, destination and message: outside contacts only
+            "",
+            "",
             device_field.get_db_prep_save(device, connection),
             _idempotency_key(dispatch.id, membership_id, channel, device),
             str(status),
@@ -265,6 +346,33 @@ def _deliveries_insert(dispatch: Dispatch, rows: list[tuple], now: datetime) -> 
         )
         for membership_id, channel, device, status, due, sent_at in rows
     ]
+    now_db = once(fields["next_attempt_at"], now)
+    for contact, configured in outside:
+        # What could never be sent is not kept: the row says only who was not told, and how.
+        destination, message = (contact.destination, contact.message) if configured else ("", "")
+        values.append(
+            (
+                id_field.get_db_prep_save(uuid.uuid4(), connection),
+                dispatch_db,
+                None,
+                str(contact.channel),
+                fields["reference"].get_db_prep_save(contact.reference, connection),
+                # Encrypted here, each on its own: through once() equal texts would share one ciphertext.
+                fields["destination"].get_db_prep_save(destination, connection),
+                fields["message"].get_db_prep_save(message, connection),
+                None,
+                _idempotency_key(dispatch.id, f"outside:{contact.reference}", contact.channel),
+                str(Delivery.Status.PENDING if configured else Delivery.Status.UNDELIVERABLE),
+                0,
+                now_db,
+                "",
+                None,
+                "" if configured else f"{contact.channel} not configured",
+                None,
+                None,
+                created_db,
+            )
+        )
     quote = connection.ops.quote_name
     table = quote(Delivery._meta.db_table)
     columns = ", ".join(quote(fields[name].column) for name in _DELIVERY_COLUMNS)
@@ -307,10 +415,21 @@ def deliveries_claim(*, limit: int) -> list[Delivery]:
         # one with OR: each walks the (status, next_attempt_at) index only as far as it needs to, where the OR
         # made every claim of a large fan-out sort all of its waiting rows.
         expired = Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now)
-        ids = list(_oldest_unlocked(expired, limit))
+        found = _oldest_unlocked(expired, limit, "attempts")
+        ids = [id_ for id_, attempts in found if attempts < settings.DELIVERY_MAX_ATTEMPTS]
+        # A row whose every attempt ended with its worker gone (a message that crashes the sender, say) would
+        # otherwise be claimed forever, killing a worker each time. It is dead-lettered here, under the lock
+        # this claim already holds, rather than by the sweep: any claim between the lease running out and the
+        # next sweep would hand it to one more worker.
+        poison = [id_ for id_, attempts in found if attempts >= settings.DELIVERY_MAX_ATTEMPTS]
+        if poison:
+            Delivery.objects.filter(id__in=poison, status=Delivery.Status.SENDING, lease_until__lt=now).update(
+                status=Delivery.Status.DEAD, lease_token="", lease_until=None, last_error="worker stopped while sending"
+            )
+            logger.warning("%d deliveries dead-lettered: their worker stopped on every attempt", len(poison))
         if len(ids) < limit:
             pending = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-            ids += _oldest_unlocked(pending, limit - len(ids))
+            ids += [id_ for (id_,) in _oldest_unlocked(pending, limit - len(ids))]
         if not ids:
             return []
         Delivery.objects.filter(_due(), id__in=ids).update(
@@ -331,10 +450,9 @@ def deliveries_claim(*, limit: int) -> list[Delivery]:
     )
 
 
-def _oldest_unlocked(rows: QuerySet[Delivery], limit: int) -> list:
-    return list(
-        rows.order_by("next_attempt_at").select_for_update(skip_locked=True).values_list("id", flat=True)[:limit]
-    )
+def _oldest_unlocked(rows: QuerySet[Delivery], limit: int, *fields: str) -> list[tuple]:
+    """(id, *fields) of up to `limit` rows, oldest due first, locked for this transaction."""
+    return list(rows.order_by("next_attempt_at").select_for_update(skip_locked=True).values_list("id", *fields)[:limit])
 
 
 # What sending and recording read of a claimed delivery. Loading nothing else keeps the reads of a large
@@ -344,6 +462,8 @@ _CLAIMED_FIELDS = (
     "dispatch_id",
     "membership_id",
     "channel",
+    "destination",
+    "message",
     "subscription_id",
     "idempotency_key",
     "status",
@@ -368,7 +488,14 @@ def deliveries_record(*, results: list[tuple[Delivery, channels.Outcome]]) -> No
     if sent:
         for start in range(0, len(sent), 500):
             Delivery.objects.filter(id__in=sent[start : start + 500], status=Delivery.Status.SENDING).update(
-                status=Delivery.Status.SENT, sent_at=now, lease_token="", lease_until=None, last_error=""
+                status=Delivery.Status.SENT,
+                sent_at=now,
+                lease_token="",
+                lease_until=None,
+                last_error="",
+                # An outside contact's address and message are needed only until they went: keep no copy.
+                destination="",
+                message="",
             )
     for delivery, outcome in results:
         if outcome.ok:
@@ -443,6 +570,18 @@ def delivery_retry(*, actor: Membership, delivery: Delivery) -> Delivery:
         transaction.on_commit(lambda: deliveries_schedule(expected=1))
     delivery.refresh_from_db()
     return delivery
+
+
+def dispatches_delete(*, target_ids: Iterable[uuid.UUID]) -> int:
+    """Delete, for real, every dispatch announcing one of `target_ids` and all its deliveries: the inbox
+    entries, and outside contacts' destinations and message text. For when what they announced is purged.
+    Returns how many dispatches went."""
+    target_ids = list(target_ids)
+    if not target_ids:
+        return 0
+    with transaction.atomic():
+        _total, deleted = Dispatch.objects.filter(target_id__in=target_ids).delete()
+    return deleted.get(Dispatch._meta.label, 0)
 
 
 def inbox_mark_read(*, membership: Membership, delivery_ids: Iterable | None = None) -> int:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -39,19 +38,16 @@ def preferences(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                # One form, one outcome: a refused time zone must not leave a new email address saved.
-                with transaction.atomic():
-                    for channel, field in ((Channel.EMAIL, "email_contact"), (Channel.SMS, "sms_contact")):
-                        if field in data:
-                            services.contact_set(membership=membership, channel=channel, contact=data[field])
-                    services.preference_update(
-                        membership=membership,
-                        channels=data["channels"],
-                        discreet=data["discreet"],
-                        quiet_start=data["quiet_start"],
-                        quiet_end=data["quiet_end"],
-                        timezone=data["timezone"].strip(),
-                    )
+                services.notification_settings_save(
+                    membership=membership,
+                    channels=data["channels"],
+                    discreet=data["discreet"],
+                    quiet_start=data["quiet_start"],
+                    quiet_end=data["quiet_end"],
+                    timezone=data["timezone"].strip(),
+                    # A field the form leaves out (its channel is off here) keeps what was saved.
+                    contacts={Channel.EMAIL: data.get("email_contact"), Channel.SMS: data.get("sms_contact")},
+                )
             except services.NotifyError as exc:
                 form.add_error(None, str(exc))
             else:

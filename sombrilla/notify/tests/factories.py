@@ -1,5 +1,7 @@
 """Members who can be reached, and dispatches to them, built through the services as the app builds them."""
 
+import uuid
+
 from django.db import transaction
 
 from sombrilla.accounts.models import Account, Membership, Role
@@ -63,6 +65,36 @@ def dispatch(organisation, *members: Membership, topic: str = Topic.ALERT, urgen
             recipients=Membership.objects.filter(id__in=[m.id for m in members]),
             urgent=urgent,
         )
+
+
+def tell_outside(
+    organisation, *contacts: services.Outside, members=(), topic: str = Topic.CHECKIN_ALERT, target_id=None
+):
+    """Tell outside contacts (and `members`, if any) the way the check-ins do: urgently, in a transaction."""
+    with transaction.atomic():
+        return services.dispatch_create(
+            organisation=organisation,
+            topic=topic,
+            target_id=target_id,
+            recipients=Membership.objects.filter(id__in=[m.id for m in members])
+            if members
+            else Membership.objects.none(),
+            urgent=True,
+            outside=contacts,
+        )
+
+
+def outside_dead_letter(organisation, settings, sms_peer) -> Delivery:
+    """An SMS to an outside contact (no membership) that failed its only attempt, with an inbox entry for
+    every member of `organisation` in the same dispatch."""
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    sms_peer.answer = 503
+    contact = services.Outside(
+        reference=uuid.uuid4(), channel=Channel.SMS, destination="+254733000111", message="Are you with Rosa?"
+    )
+    sent = tell_outside(organisation, contact, members=list(Membership.objects.filter(organisation=organisation)))
+    services.deliveries_send_due()
+    return Delivery.objects.get(dispatch=sent, membership__isnull=True, status=Delivery.Status.DEAD)
 
 
 def outgoing(dispatch_: Dispatch | None = None):

@@ -18,7 +18,7 @@ from sombrilla.core.audit import AuditAction
 from sombrilla.core.models import AuditEntry
 from sombrilla.notify import channels, services
 from sombrilla.notify.models import Channel, Contact, Delivery, Dispatch, Preference, PushSubscription, Topic
-from sombrilla.notify.tests.factories import dispatch, outgoing, page_objects, reachable
+from sombrilla.notify.tests.factories import dispatch, outgoing, outside_dead_letter, page_objects, reachable
 
 JSON = "application/json"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
@@ -217,6 +217,7 @@ def test_it_keeps_omitted_contacts_and_removes_empty_ones(alice, smtp_peer, sms_
         ({"timezone": "America"}, 400, "Choose a time zone from the list."),
         ({"timezone": "../../etc/passwd"}, 400, "Choose a time zone from the list."),
         ({"quiet_end": None}, 400, "Quiet hours need both a start and an end."),
+        ({"quiet_end": "22:00"}, 400, "Quiet hours need a different start and end."),
         ({"channels": ["push"]}, 400, "This site cannot send notifications that way."),
         ({"email_contact": "alice at example"}, 400, "That does not look like an email address."),
         ({"sms_contact": "12"}, 400, "That does not look like a phone number. Include the country code, e.g. +254…"),
@@ -497,6 +498,25 @@ def test_it_lists_dead_deliveries_to_staff_without_naming_anyone(people, dead_sm
     }
     for leaked in ("alice", "712345678", str(people["alice"].pk)):
         assert leaked not in response.content.decode()
+
+
+def test_it_lists_and_retries_a_dead_letter_to_an_outside_contact_within_the_organisation(people, settings, sms_peer):
+    dead = outside_dead_letter(people["alice"].organisation, settings, sms_peer)
+    carol = _api(people["carol"])
+    listed = _get(carol, "/api/v1/staff/deliveries/dead").json()
+    assert [(d["id"], d["topic"], d["channel"], d["last_error"]) for d in listed["items"]] == [
+        (str(dead.pk), "checkin_alert", "sms", "sms: HTTP 503")
+    ]
+    assert "733000111" not in json.dumps(listed)
+    assert _get(_api(people["mallory"]), "/api/v1/staff/deliveries/dead").json()["count"] == 0
+    assert _post(_api(people["mallory"]), f"/api/v1/staff/deliveries/{dead.pk}/retry").status_code == 404
+    [entry] = _get(_api(people["alice"]), "/api/v1/inbox").json()["items"]
+    assert (entry["topic"], entry["read"]) == ("checkin_alert", False)
+    assert _post(carol, f"/api/v1/staff/deliveries/{dead.pk}/retry").status_code == 204
+    sms_peer.answer = 200
+    services.deliveries_send_due()
+    assert Delivery.objects.get(pk=dead.pk).status == Delivery.Status.SENT
+    assert [json.loads(r["body"])["to"] for r in sms_peer.received()] == ["+254733000111"] * 2
 
 
 def test_it_shows_staff_of_another_organisation_none_of_org_as_dead_letters(mallory, dead_sms):

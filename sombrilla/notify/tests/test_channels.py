@@ -5,6 +5,7 @@ shows only the topic when the member asks, and is in the recipient's language.""
 import base64
 import json
 import time
+import uuid
 from email.utils import parseaddr
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,7 +20,7 @@ from sombrilla.accounts.models import Account
 from sombrilla.notify import channels, services
 from sombrilla.notify.models import Channel, Delivery, Topic
 from sombrilla.notify.tests.conftest import SITE_URL, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN
-from sombrilla.notify.tests.factories import dispatch, key_of, outgoing, reachable
+from sombrilla.notify.tests.factories import dispatch, key_of, outgoing, reachable, tell_outside
 
 INBOX = f"{SITE_URL}/inbox/"
 # Words that would tell someone holding the phone what the message is about.
@@ -288,3 +289,84 @@ def test_it_falls_back_to_the_site_language_when_the_member_chose_none(alice, pu
     reachable(alice, push=push_peer)
     _send(alice)
     assert push_peer.received()[0]["payload"]["body"] == "Novedad de Sombrilla"
+
+
+# Outside contacts -----------------------------------------------------------------------------------
+
+BUDDY = uuid.UUID(int=7)
+# Accents and quotes: the text must reach the contact exactly as the sender wrote it, in any language.
+MESSAGE = 'Rosa no ha hecho su "check-in". Llámala o abre https://sombrilla.example.org/c/tok-3f9a'
+
+
+def _outside(channel: str, destination: str) -> services.Outside:
+    return services.Outside(reference=BUDDY, channel=channel, destination=destination, message=MESSAGE)
+
+
+def _outside_key(channel: str) -> str:
+    return Delivery.objects.get(membership__isnull=True, channel=channel).idempotency_key
+
+
+def test_it_texts_an_outside_contact_exactly_the_message_and_nothing_else(alice, sms_peer):
+    tell_outside(alice.organisation, _outside(Channel.SMS, "+254733000111"))
+    assert services.deliveries_send_due() == 1
+    [request] = sms_peer.received()
+    assert json.loads(request["body"]) == {"to": "+254733000111", "text": MESSAGE}
+    assert request["headers"]["Idempotency-Key"] == _outside_key(Channel.SMS)
+    sent = outgoing().get()
+    # Once it went, neither the number nor the text (with its one-time link) is kept.
+    assert (sent.status, sent.destination, sent.message) == (Delivery.Status.SENT, "", "")
+
+
+def test_it_texts_an_outside_contact_through_twilio(alice, twilio_peer):
+    tell_outside(alice.organisation, _outside(Channel.SMS, "+254733000111"))
+    services.deliveries_send_due()
+    [request] = twilio_peer.received()
+    assert parse_qs(request["body"].decode(), strict_parsing=True) == {
+        "To": ["+254733000111"],
+        "From": [TWILIO_FROM],
+        "Body": [MESSAGE],
+    }
+
+
+def test_it_emails_an_outside_contact_the_message_under_the_sites_name(alice, smtp_peer, settings):
+    settings.SITE_NAME = "Notes"
+    tell_outside(alice.organisation, _outside(Channel.EMAIL, "buddy@example.org"))
+    assert services.deliveries_send_due() == 1
+    [message] = smtp_peer.messages
+    assert parseaddr(message["To"])[1] == "buddy@example.org"
+    assert message["Subject"] == "Notes"
+    assert message.get_content().splitlines() == [MESSAGE]  # the text, and nothing added to it
+    assert INBOX not in message.get_content()
+    assert smtp_peer.keys() == {f"<{_outside_key(Channel.EMAIL)}@sombrilla.example.org>": 1}
+
+
+def test_it_tells_members_and_outside_contacts_each_their_own_text_in_one_batch(alice, bob, sms_peer, smtp_peer):
+    reachable(alice, phone="+254712345678", email="alice@example.org")
+    reachable(bob, phone="+254700000002", discreet=False)
+    tell_outside(
+        alice.organisation,
+        _outside(Channel.SMS, "+254733000111"),
+        _outside(Channel.EMAIL, "buddy@example.org"),
+        members=[alice, bob],
+    )
+    assert services.deliveries_send_due() == 5
+    texts = {json.loads(r["body"])["to"]: json.loads(r["body"])["text"] for r in sms_peer.received()}
+    assert texts == {
+        "+254712345678": f"New update from Sombrilla {INBOX}",
+        "+254700000002": f"Someone you look out for has not checked in {INBOX}",
+        "+254733000111": MESSAGE,
+    }
+    mail = {parseaddr(m["To"])[1]: (m["Subject"], m.get_content().splitlines()) for m in smtp_peer.messages}
+    assert mail == {
+        "alice@example.org": ("New update from Sombrilla", ["New update from Sombrilla", "", INBOX]),
+        "buddy@example.org": ("Sombrilla", [MESSAGE]),
+    }
+
+
+def test_it_gives_up_on_an_outside_number_the_gateway_refuses(alice, sms_peer):
+    sms_peer.answer = 400
+    tell_outside(alice.organisation, _outside(Channel.SMS, "+254733000111"))
+    services.deliveries_send_due()
+    delivery = outgoing().get()
+    assert (delivery.status, delivery.last_error) == ("undeliverable", "sms: HTTP 400")
+    assert "733000111" not in delivery.last_error

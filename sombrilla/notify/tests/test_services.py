@@ -1,8 +1,10 @@
 """The notification services: members' choices and destinations, the outbox written with what it announces,
 leases, retries with back-off, dead letters, quiet hours and the scheduler's sweep."""
 
+import json
 import re
 import threading
+import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,10 +17,10 @@ from sombrilla.conftest import make_member
 from sombrilla.core import clock
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.models import AuditEntry
-from sombrilla.notify import services
+from sombrilla.notify import selectors, services
 from sombrilla.notify.channels import Outcome
 from sombrilla.notify.models import Channel, Contact, Delivery, Dispatch, Preference, PushSubscription, Topic
-from sombrilla.notify.tests.factories import dispatch, key_of, outgoing, reachable
+from sombrilla.notify.tests.factories import dispatch, key_of, outgoing, reachable, tell_outside
 
 
 def _at(moment: datetime):
@@ -68,6 +70,7 @@ def test_it_is_discreet_until_the_member_says_otherwise(alice):
     [
         ((time(22), None), "UTC", "Quiet hours need both a start and an end."),
         ((None, time(6)), "UTC", "Quiet hours need both a start and an end."),
+        ((time(22), time(22)), "UTC", "Quiet hours need a different start and end."),
         ((None, None), "Mars/Olympus_Mons", "Choose a time zone from the list."),
         ((None, None), "America", "Choose a time zone from the list."),  # a directory of the zone database
         ((None, None), "../../etc/passwd", "Choose a time zone from the list."),
@@ -111,6 +114,29 @@ def test_it_refuses_a_destination_that_is_not_one(alice, channel, value, message
         services.contact_set(membership=alice, channel=channel, contact=value)
     assert str(refused.value) == message
     assert not Contact.objects.exists()
+
+
+def test_it_saves_contacts_and_choices_together_or_not_at_all(alice, smtp_peer, sms_peer):
+    reachable(alice, email="alice@example.org", phone="+254712345678")
+    choices = {"channels": ["email"], "discreet": False, "quiet_start": None, "quiet_end": None}
+    with pytest.raises(services.NotifyError, match="Choose a time zone"):
+        services.notification_settings_save(
+            membership=alice, **choices, timezone="Mars/Olympus_Mons", contacts={"email": "new@example.org", "sms": ""}
+        )
+    assert dict(Contact.objects.filter(membership=alice).values_list("channel", "contact")) == {
+        "email": "alice@example.org",
+        "sms": "+254712345678",
+    }
+    services.notification_settings_save(
+        membership=alice,
+        **choices,
+        timezone="UTC",
+        contacts={"email": None, "sms": ""},  # keep, remove
+    )
+    assert dict(Contact.objects.filter(membership=alice).values_list("channel", "contact")) == {
+        "email": "alice@example.org"
+    }
+    assert services.preference_get(membership=alice).discreet is False
 
 
 # Push subscriptions ---------------------------------------------------------------------------------
@@ -540,3 +566,191 @@ def test_it_delivers_on_every_channel_in_one_pass(alice, smtp_peer, sms_peer, pu
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
     assert (len(smtp_peer.messages), len(sms_peer.received()), len(push_peer.received())) == (1, 1, 1)
     assert key_of(alice, Channel.SMS) == sms_peer.received()[0]["headers"]["Idempotency-Key"]
+
+
+# The poison delivery ---------------------------------------------------------------------------------
+
+
+def test_it_dead_letters_a_delivery_whose_worker_stops_on_every_attempt(alice, settings):
+    settings.DELIVERY_LEASE_SECONDS, settings.DELIVERY_MAX_ATTEMPTS = 60, 3
+    [poison] = Delivery.objects.filter(dispatch=_pending(alice, 1))
+    for attempt in (1, 2, 3):  # each worker that takes it dies without a word
+        with clock.travel(timedelta(seconds=61 * attempt)):
+            assert [(d.id, d.attempts) for d in services.deliveries_claim(limit=5)] == [(poison.id, attempt)]
+    waiting = _pending(alice, 2)
+    with clock.travel(timedelta(seconds=61 * 4)):
+        # The rows behind it are still handed out; the poison one is not, for a fourth worker to die on.
+        claimed = services.deliveries_claim(limit=5)
+        assert {d.dispatch_id for d in claimed} == {waiting.id} and len(claimed) == 2
+        poison.refresh_from_db()
+        assert (poison.status, poison.attempts, poison.last_error) == ("dead", 3, "worker stopped while sending")
+        assert (poison.lease_token, poison.lease_until) == ("", None)
+    with clock.travel(timedelta(days=1)):
+        assert poison.id not in {d.id for d in services.deliveries_claim(limit=5)}
+        assert Delivery.objects.get(pk=poison.pk).status == Delivery.Status.DEAD
+
+
+def test_it_still_claims_an_expired_lease_with_attempts_left(alice, settings):
+    settings.DELIVERY_LEASE_SECONDS, settings.DELIVERY_MAX_ATTEMPTS = 60, 3
+    _pending(alice, 1)
+    services.deliveries_claim(limit=5)
+    with clock.travel(timedelta(seconds=61)):
+        assert [d.attempts for d in services.deliveries_claim(limit=5)] == [2]
+    assert Delivery.objects.get().status == Delivery.Status.SENDING
+
+
+# Outside contacts ------------------------------------------------------------------------------------
+
+BUDDY, OTHER_BUDDY = uuid.UUID(int=1), uuid.UUID(int=2)
+TEXT = "Rosa has not checked in. Call her, or open https://sombrilla.example.org/c/one-time-token"
+
+
+def _sms(reference=BUDDY, phone="+254712345678", text=TEXT) -> services.Outside:
+    return services.Outside(reference=reference, channel=Channel.SMS, destination=phone, message=text)
+
+
+def _email(reference=BUDDY, address="buddy@example.org", text=TEXT) -> services.Outside:
+    return services.Outside(reference=reference, channel=Channel.EMAIL, destination=address, message=text)
+
+
+def test_it_writes_one_delivery_per_outside_contact_due_at_once(
+    alice, sms_peer, smtp_peer, django_capture_on_commit_callbacks
+):
+    reachable(alice, email="alice@example.org", quiet=(time(0, 0), time(23, 59)), timezone="Africa/Nairobi")
+    contacts = [_sms(), _email(), _sms(OTHER_BUDDY, "+254733000111")]
+    with _at(_next_local(12)), django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        sent = services.dispatch_create(
+            organisation=alice.organisation,
+            topic=Topic.CHECKIN_ALERT,
+            recipients=Membership.objects.filter(id=alice.id),
+            outside=contacts,
+        )
+    assert len(callbacks) == 1
+    rows = list(Delivery.objects.filter(dispatch=sent, membership__isnull=True).order_by("reference", "channel"))
+    assert [(r.reference, r.channel, r.status, r.destination, r.message) for r in rows] == [
+        (BUDDY, "email", "pending", "buddy@example.org", TEXT),
+        (BUDDY, "sms", "pending", "+254712345678", TEXT),
+        (OTHER_BUDDY, "sms", "pending", "+254733000111", TEXT),
+    ]
+    # The member's quiet hours hold her email back; outside contacts have none that we know of.
+    assert all(abs(r.next_attempt_at - sent.created_at) < timedelta(seconds=1) for r in rows)
+    assert outgoing(sent).get(membership=alice).next_attempt_at > sent.created_at + timedelta(hours=1)
+    with _at(_next_local(12) + timedelta(seconds=5)):
+        assert {(d.reference, d.channel) for d in services.deliveries_claim(limit=10)} == {
+            (BUDDY, "email"),
+            (BUDDY, "sms"),
+            (OTHER_BUDDY, "sms"),
+        }
+
+
+def test_it_tells_members_and_outside_contacts_in_one_dispatch(alice, sms_peer):
+    reachable(alice, phone="+254700000001")
+    sent = tell_outside(alice.organisation, _sms(), members=[alice])
+    assert {(r.membership_id, r.channel, r.destination) for r in Delivery.objects.filter(dispatch=sent)} == {
+        (None, "sms", "+254712345678"),
+        (alice.pk, "inapp", ""),
+        (alice.pk, "sms", ""),
+    }
+
+
+def test_it_keeps_an_outside_contact_it_cannot_reach_as_undeliverable_without_their_details(
+    alice, no_channels, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        sent = tell_outside(alice.organisation, _sms(), _email())
+    assert callbacks == []  # nothing to send, so no task
+    rows = Delivery.objects.filter(dispatch=sent)
+    assert sorted(rows.values_list("reference", "channel", "status", "last_error")) == [
+        (BUDDY, "email", "undeliverable", "email not configured"),
+        (BUDDY, "sms", "undeliverable", "sms not configured"),
+    ]
+    assert set(rows.values_list("destination", "message")) == {("", "")}
+    assert services.deliveries_claim(limit=10) == []
+
+
+def test_it_keys_each_outside_delivery_by_dispatch_reference_and_channel(alice, sms_peer, smtp_peer):
+    first = tell_outside(alice.organisation, _sms(), _email(), _sms(OTHER_BUDDY, "+254733000111"))
+    second = tell_outside(alice.organisation, _sms())
+    keys = dict(
+        ((row.dispatch_id, row.reference, row.channel), row.idempotency_key)
+        for row in Delivery.objects.filter(membership__isnull=True)
+    )
+    assert len(keys) == 4 and len(set(keys.values())) == 4
+    for (dispatch_id, reference, channel), key in keys.items():
+        assert key == services._idempotency_key(dispatch_id, f"outside:{reference}", channel)
+        assert str(reference).replace("-", "") not in key and "712345678" not in key
+    assert keys[first.id, BUDDY, "sms"] != keys[second.id, BUDDY, "sms"]
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [
+        services.Outside(reference=BUDDY, channel=Channel.PUSH, destination="+254712345678", message=TEXT),
+        services.Outside(reference=BUDDY, channel=Channel.INAPP, destination="+254712345678", message=TEXT),
+        _sms(phone="0712 345 678"),  # not normalised
+        _sms(phone="buddy@example.org"),
+        _email(address="Buddy@Example.org"),
+        _email(address="not an address"),
+        _sms(text=""),
+    ],
+)
+def test_it_refuses_an_outside_contact_it_must_not_send_to_and_writes_nothing(alice, sms_peer, smtp_peer, contact):
+    with pytest.raises(ValueError):
+        tell_outside(alice.organisation, contact)
+    assert not Dispatch.objects.exists() and not Delivery.objects.exists()
+
+
+def test_it_refuses_the_same_outside_contact_twice_on_one_channel(alice, sms_peer):
+    with pytest.raises(ValueError, match="one outside contact per reference and channel"):
+        tell_outside(alice.organisation, _sms(), _sms(phone="+254733000111"))
+    assert not Dispatch.objects.exists()
+
+
+def test_it_stores_an_outside_contacts_destination_and_message_encrypted(alice, sms_peer, smtp_peer):
+    tell_outside(alice.organisation, _sms(), _email())
+    raw = " ".join(_raw_column("notify_delivery", "destination") + _raw_column("notify_delivery", "message"))
+    for plain in ("712345678", "buddy@example.org", "example.org", "checked in", "one-time-token"):
+        assert plain not in raw
+    # Two rows with one text: each encrypted on its own, so no one can tell they say the same.
+    assert len(set(_raw_column("notify_delivery", "message"))) == 2
+
+
+def test_it_deletes_dispatches_and_every_delivery_of_what_is_purged(alice, bob, sms_peer):
+    plan, other_plan = uuid.uuid4(), uuid.uuid4()
+    tell_outside(alice.organisation, _sms(), members=[bob], target_id=plan)
+    tell_outside(alice.organisation, _sms(), target_id=plan)
+    kept = tell_outside(alice.organisation, _sms(), members=[bob], target_id=other_plan)
+    assert services.dispatches_delete(target_ids=[plan]) == 2
+    assert list(Dispatch.objects.values_list("id", flat=True)) == [kept.id]
+    assert set(Delivery.objects.values_list("dispatch_id", flat=True)) == {kept.id}
+    assert Delivery.objects.count() == 2  # bob's inbox entry and the SMS of the plan that stays
+    assert services.dispatches_delete(target_ids=[]) == 0
+    assert services.dispatches_delete(target_ids=[uuid.uuid4()]) == 0
+
+
+def test_it_lists_who_was_told_of_the_given_dispatches(alice, bob, sms_peer, django_assert_num_queries):
+    with clock.travel(timedelta(minutes=-5)):
+        due = tell_outside(alice.organisation, members=[alice], topic=Topic.CHECKIN_DUE)
+    alerted = tell_outside(alice.organisation, _sms(), members=[bob])
+    tell_outside(alice.organisation, _sms(OTHER_BUDDY))  # not asked for
+    with django_assert_num_queries(1):
+        rows = [
+            (row.dispatch_id, row.membership.account.pseudonym if row.membership else row.reference, row.channel)
+            for row in selectors.deliveries_of(dispatch_ids=[due.id, alerted.id])
+        ]
+    assert rows[0] == (due.id, "alice", "inapp")
+    assert sorted(rows[1:], key=str) == sorted([(alerted.id, "bob", "inapp"), (alerted.id, BUDDY, "sms")], key=str)
+
+
+def test_it_sends_outside_deliveries_and_retries_them_like_any_other(alice, carol, settings, sms_peer):
+    settings.DELIVERY_MAX_ATTEMPTS = 1
+    sms_peer.answer = 503
+    tell_outside(alice.organisation, _sms())
+    assert services.deliveries_send_due() == 1
+    dead = Delivery.objects.get()
+    assert (dead.status, dead.last_error) == ("dead", "sms: HTTP 503")
+    services.delivery_retry(actor=carol, delivery=dead)
+    sms_peer.answer = 200
+    assert services.deliveries_send_due() == 1
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+    assert [json.loads(r["body"])["to"] for r in sms_peer.received()] == ["+254712345678"] * 2

@@ -14,7 +14,7 @@ from sombrilla.core.audit import AuditAction
 from sombrilla.core.models import AuditEntry
 from sombrilla.notify import channels, services
 from sombrilla.notify.models import Channel, Contact, Delivery, Preference, PushSubscription, Topic
-from sombrilla.notify.tests.factories import dispatch, outgoing, reachable
+from sombrilla.notify.tests.factories import dispatch, outgoing, outside_dead_letter, reachable
 
 
 def _checked(response, name: str) -> set[str]:
@@ -97,6 +97,7 @@ def test_it_saves_channels_quiet_hours_and_contacts(alice, smtp_peer, sms_peer, 
         ({"timezone": "Africa/Nairobi\x00"}, "Null characters are not allowed."),
         ({"quiet_end": ""}, "Quiet hours need both a start and an end."),
         ({"quiet_start": ""}, "Quiet hours need both a start and an end."),
+        ({"quiet_end": "22:00"}, "Quiet hours need a different start and end."),
         ({"quiet_start": "25:99"}, "Enter a valid time."),
         ({"email_contact": "alice@"}, "That does not look like an email address."),
         ({"email_contact": "x" * 255}, "Ensure this value has at most 254 characters (it has 255)."),
@@ -313,6 +314,20 @@ def test_it_lets_staff_retry_a_dead_delivery_and_audits_it(people, dead_sms, sms
     response = client.post(f"/staff/deliveries/{dead_sms.pk}/retry/", follow=True)
     assert page_shows(response, "Only failed deliveries can be retried.")
     assert AuditEntry.objects.filter(action=AuditAction.DELIVERY_RETRIED).count() == 1
+
+
+def test_it_shows_staff_a_dead_letter_to_an_outside_contact_and_members_their_inboxes(people, settings, sms_peer):
+    dead = outside_dead_letter(people["alice"].organisation, settings, sms_peer)
+    text = page_text(log_in(Client(), people["carol"]).get("/staff/deliveries/"))
+    rows = dict(re.findall(r'<tr><th scope="row">([^<]+)</th>((?:<td>\d+</td>)+)</tr>', text))
+    assert re.findall(r"\d+", rows["SMS"]) == ["0", "0", "0", "1", "0"]
+    assert "Someone you look out for has not checked in · SMS · 1 attempt" in text
+    assert f'action="/staff/deliveries/{dead.pk}/retry/"' in text
+    assert "733000111" not in text and "Rosa" not in text
+    assert str(dead.pk) not in page_text(log_in(Client(), people["mallory"]).get("/staff/deliveries/"))
+    inbox = log_in(Client(), people["alice"]).get("/inbox/")
+    assert inbox.status_code == 200 and page_text(inbox).count('class="unread"') == 1
+    assert "Rosa" not in page_text(inbox)
 
 
 @pytest.mark.parametrize("person", ["alice", "bob", "nina", "mallory"])
