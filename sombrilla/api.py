@@ -12,6 +12,7 @@ from sombrilla.accounts.access import two_factor_required
 from sombrilla.accounts.services import AccountError, PermissionDenied
 from sombrilla.alerts.services import AlertError
 from sombrilla.alerts.services import PermissionDenied as AlertPermissionDenied
+from sombrilla.checkins.services import CheckinError
 from sombrilla.notify.services import NotifyError
 
 
@@ -79,6 +80,7 @@ def permission_denied(request, exc):
 @api.exception_handler(AccountError)
 @api.exception_handler(AlertError)
 @api.exception_handler(NotifyError)
+@api.exception_handler(CheckinError)
 def refused(request, exc):
     """A request the service understood and refused: its message says why."""
     return api.create_response(request, {"detail": str(exc)}, status=400)
@@ -92,3 +94,4 @@ def validation_error(request, exc):
 api.add_router("/", "sombrilla.accounts.api.router")
 api.add_router("/", "sombrilla.notify.api.router")
 api.add_router("/", "sombrilla.alerts.api.router")
+api.add_router("/", "sombrilla.checkins.api.router")

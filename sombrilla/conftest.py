@@ -137,6 +137,24 @@ def mallory(org_b):
 
 
 @pytest.fixture
+def erin(org_a, alice):
+    """A member alice vouched for: the same invitation chain as alice."""
+    return make_member(org_a, "erin", Role.MEMBER, invited_by=alice)
+
+
+@pytest.fixture
+def frank(org_a, carol):
+    """A member staff invited: a chain of his own."""
+    return make_member(org_a, "frank", Role.MEMBER, invited_by=carol)
+
+
+@pytest.fixture
+def olga(org_b, mallory):
+    """A member of organisation B."""
+    return make_member(org_b, "olga", Role.MEMBER, invited_by=mallory)
+
+
+@pytest.fixture
 def people(alice, bob, carol, dana, nina, mallory):
     return {"alice": alice, "bob": bob, "carol": carol, "dana": dana, "nina": nina, "mallory": mallory}
 

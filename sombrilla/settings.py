@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "sombrilla.accounts",
     "sombrilla.notify",
     "sombrilla.alerts",
+    "sombrilla.checkins",
 ]
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
@@ -358,6 +359,9 @@ SCHEDULED_JOBS = [
     ("sombrilla.core.scheduler.task_results_prune", 3600),
     # Retention: expired alerts, police alerts and rejected reports are deleted within the hour.
     ("sombrilla.alerts.tasks.alerts_purge_enqueue", 3600),
+    # Check-in deadlines: each step fires within one tick of its due time, from the database.
+    ("sombrilla.checkins.services.plans_fire_due", SCHEDULER_TICK_SECONDS),
+    ("sombrilla.checkins.tasks.plans_purge_enqueue", 600),
 ]
 
 NINJA_PAGINATION_PER_PAGE = 50

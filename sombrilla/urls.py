@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("sombrilla.accounts.urls")),
     path("", include("sombrilla.notify.urls")),
     path("", include("sombrilla.alerts.urls")),
+    path("", include("sombrilla.checkins.urls")),
     path("language/", language_set, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -20,6 +20,8 @@ PUBLIC_VIEWS = {
     "accounts:logout",
     "set_language",
     "notify:service_worker",
+    # An outside contact's one-time check-in link: the token in the path is the credential.
+    "checkins:link",
     "api-1.0.0:openapi-json",
 }
 # Pages a staff member may use before finishing two-factor set-up or verification.

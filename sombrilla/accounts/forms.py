@@ -133,3 +133,15 @@ class OrganisationForm(forms.Form):
     rights_url = forms.URLField(
         label=_("Where police alerts link for know-your-rights information"), required=False, assume_scheme="https"
     )
+    checkin_staff_minutes = forms.IntegerField(
+        label=_("Minutes after the buddies before the duty staff are alerted"), min_value=0, max_value=240
+    )
+    checkin_keep_hours = forms.IntegerField(
+        label=_("Hours a plan checked in safe is kept"),
+        min_value=1,
+        max_value=168,
+        help_text=_("Then its details are deleted for good."),
+    )
+    checkin_retention_days = forms.IntegerField(
+        label=_("Days an escalated plan is kept after it is closed"), min_value=1, max_value=365
+    )

@@ -41,6 +41,11 @@ class Organisation(models.Model):
     alert_retention_months = models.PositiveSmallIntegerField(default=12)
     police_alert_hours = models.PositiveSmallIntegerField(default=24)
     rights_url = models.URLField(blank=True)
+    # Check-ins (sombrilla.checkins): how long after the buddies the duty staff are alerted, how long a
+    # plan checked in safe is kept, and how long an escalated plan is kept once closed.
+    checkin_staff_minutes = models.PositiveSmallIntegerField(default=15)
+    checkin_keep_hours = models.PositiveSmallIntegerField(default=24)
+    checkin_retention_days = models.PositiveSmallIntegerField(default=30)
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -130,6 +130,7 @@ def account_export(*, account: Account) -> dict:
     """Everything Sombrilla holds about this account, for the member's own download."""
     # Imported here: accounts is the base every other app builds on, and must load without them.
     from sombrilla.alerts.selectors import reporter_export
+    from sombrilla.checkins.selectors import member_export
 
     membership = getattr(account, "membership", None)
     data: dict = {
@@ -169,4 +170,5 @@ def account_export(*, account: Account) -> dict:
             ],
         }
         data["alerts"] = reporter_export(membership=membership)
+        data["checkins"] = member_export(membership=membership)
     return data

@@ -128,6 +128,9 @@ ORGANISATION_EDITABLE = (
     "alert_retention_months",
     "police_alert_hours",
     "rights_url",
+    "checkin_staff_minutes",
+    "checkin_keep_hours",
+    "checkin_retention_days",
 )
 
 
@@ -364,10 +367,12 @@ def account_delete(*, account: Account, passphrase: str) -> None:
     What survives: a +1 in the organisation's monthly 'left' tally, invitations the person issued or used
     (their links cut, for the organisation's join counts), audit entries with their link cut, and the
     person's reports and police alerts that were already published (their link to the person cut), because
-    peers rely on those alerts. Unpublished reports and police alerts are deleted with the account.
+    peers rely on those alerts. Unpublished reports and police alerts are deleted with the account, and so
+    are check-in plans with every notification about them.
     """
     # Imported here: accounts is the base every other app builds on, and must load without them.
     from sombrilla.alerts.services import reports_delete_unpublished
+    from sombrilla.checkins.services import plans_delete_for
 
     if not account.check_password(passphrase):
         raise AccountError(_("Your passphrase is not right."))
@@ -377,6 +382,7 @@ def account_delete(*, account: Account, passphrase: str) -> None:
         # Notes written about the person by staff go with them.
         Invitation.objects.filter(issued_by=membership).update(note="")
         reports_delete_unpublished(reporter=membership)
+        plans_delete_for(membership=membership)
     Authenticator.objects.filter(user=account).delete()
     account.delete()
 

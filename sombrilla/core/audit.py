@@ -27,3 +27,7 @@ class AuditAction(models.TextChoices):
     POLICE_ALERT_PUBLISHED = "police_alert.published", _("published a police alert")
     POLICE_ALERT_REJECTED = "police_alert.rejected", _("rejected a police alert")
     DELIVERY_RETRIED = "delivery.retried", _("retried a failed delivery")
+    PLAN_VIEWED = "plan.viewed", _("viewed a check-in plan's details")
+    PLAN_RESPONDED = "plan.responded", _("said they are acting on a check-in alert")
+    PLAN_CLOSED = "plan.closed", _("closed an escalated check-in plan")
+    DUTY_ROTA_CHANGED = "duty.changed", _("changed the duty rota")

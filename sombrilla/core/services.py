@@ -18,3 +18,17 @@ def audit_record(
         target_type=target_type,
         target_id=target_id,
     )
+
+
+def audit_record_outside(
+    *, organisation, label: str, action: AuditAction, target_type: str = "", target_id: uuid.UUID | None = None
+) -> AuditEntry:
+    """Record an action by someone without an account (an outside contact following a one-time link)."""
+    return AuditEntry.objects.create(
+        organisation=organisation,
+        actor=None,
+        actor_label=label[:64],
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+    )

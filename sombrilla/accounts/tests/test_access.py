@@ -21,6 +21,7 @@ from sombrilla.accounts.access import PUBLIC_VIEWS, TWO_FACTOR_EXEMPT
 from sombrilla.accounts.models import Account, Invitation, Membership, Role
 from sombrilla.alerts.tests.factories import page_objects as alerts_page_objects
 from sombrilla.api import api
+from sombrilla.checkins.tests.factories import page_objects as checkins_page_objects
 from sombrilla.conftest import PASSPHRASE, log_in, totp_now
 from sombrilla.core import clock
 from sombrilla.core.models import AuditEntry
@@ -38,6 +39,10 @@ AREAS = "→/staff/areas/"
 ORG_SETTINGS = "→/staff/organisation/"
 FEED = "→/alerts/"
 QUEUE = "→/moderation/"
+PLAN = "→/checkins/plans/{plan}/"
+ALERT = "→/checkins/alerts/{plan}/"
+BUDDIES = "→/checkins/buddies/"
+DUTY = "→/staff/duty/"
 # Excluded from the matrix on purpose: Django's admin (operators only, own login and two-factor) and the
 # public OpenAPI document (sombrilla/accounts/tests/test_openapi.py).
 NOT_IN_MATRIX = ("admin:", "api-1.0.0:openapi-json")
@@ -92,6 +97,9 @@ ORGANISATION_FORM = {
     "screening_daily_limit": 30,
     "alert_retention_months": 12,
     "police_alert_hours": 24,
+    "checkin_staff_minutes": 15,
+    "checkin_keep_hours": 24,
+    "checkin_retention_days": 30,
 }
 CHECK = {"kind": "phone", "value": "0712 345 678"}
 REJECT = {"action": "reject", "reason": "matrix reason"}
@@ -240,6 +248,43 @@ MATRIX = [
          LOGIN, 404, 405, 405, 405, 404, 405),
     page("alerts:moderate_police", "POST", "/moderation/police/{pending_police}/",
          LOGIN, 404, QUEUE, QUEUE, QUEUE, 404, 404, data={"action": "approve"}),
+    # Check-in pages: organisation members only (never analysts); a plan only for its member; the alert page for
+    # alerted buddies (bob) and staff; staff pages for staff; the outside contact's link is public (an unknown
+    # token is gone, 410, for everyone).
+    page("checkins:home", "GET", "/checkins/",               LOGIN, 200, 200, 200, 200, 404, 200),
+    page("checkins:new", "GET", "/checkins/new/",            LOGIN, 200, 200, 200, 200, 404, 200),
+    page("checkins:new", "POST", "/checkins/new/",           LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("checkins:sos", "GET", "/checkins/sos/",            LOGIN, 405, 405, 405, 405, 404, 405),
+    page("checkins:sos", "POST", "/checkins/sos/",           LOGIN, 404, 404, 404, 404, 404, 404,
+         data={"plan": "00000000-0000-4000-8000-000000000000"}),
+    page("checkins:plan", "GET", "/checkins/plans/{plan}/",  LOGIN, 200, 404, 404, 404, 404, 404),
+    page("checkins:check_in", "GET", "/checkins/plans/{plan}/check-in/", LOGIN, 405, 405, 405, 405, 404, 405),
+    page("checkins:check_in", "POST", "/checkins/plans/{plan}/check-in/", LOGIN, PLAN, 404, 404, 404, 404, 404),
+    page("checkins:extend", "POST", "/checkins/plans/{plan}/extend/", LOGIN, 400, 404, 404, 404, 404, 404,
+         data={"minutes": "15"}),
+    page("checkins:close", "POST", "/checkins/plans/{plan}/close/", LOGIN, PLAN, 404, ALERT, ALERT, 404, 404,
+         data={"outcome": "safe"}),
+    page("checkins:report", "GET", "/checkins/plans/{plan}/report/", LOGIN, 405, 405, 405, 405, 404, 405),
+    page("checkins:report", "POST", "/checkins/plans/{plan}/report/", LOGIN, 200, 404, 404, 404, 404, 404),
+    page("checkins:buddies", "GET", "/checkins/buddies/",    LOGIN, 200, 200, 200, 200, 404, 200),
+    page("checkins:buddies", "POST", "/checkins/buddies/",   LOGIN, 400, 400, 400, 400, 404, 400,
+         data={"action": "member", "pseudonym": "nobody"}),
+    # alice's request to carol: either may answer or remove it (alice is told it was not sent to her).
+    page("checkins:buddy_answer", "POST", "/checkins/buddies/{buddy}/answer/",
+         LOGIN, BUDDIES, 404, BUDDIES, 404, 404, 404, data={"answer": "accept"}),
+    page("checkins:buddy_remove", "POST", "/checkins/buddies/{buddy}/remove/",
+         LOGIN, BUDDIES, 404, BUDDIES, 404, 404, 404),
+    page("checkins:settings", "GET", "/checkins/settings/",  LOGIN, 200, 200, 200, 200, 404, 200),
+    page("checkins:settings", "POST", "/checkins/settings/", LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("checkins:alert", "GET", "/checkins/alerts/{plan}/", LOGIN, 404, 200, 200, 200, 404, 404),
+    page("checkins:respond", "POST", "/checkins/alerts/{plan}/respond/",
+         LOGIN, 404, ALERT, ALERT, ALERT, 404, 404),
+    page("checkins:staff_plans", "GET", "/staff/checkins/",  LOGIN, 404, 404, 200, 200, 404, 200),
+    page("checkins:duty", "GET", "/staff/duty/",             LOGIN, 404, 404, 200, 200, 404, 200),
+    page("checkins:duty", "POST", "/staff/duty/",            LOGIN, 404, 404, 400, 400, 404, 400, data={}),
+    page("checkins:duty_remove", "POST", "/staff/duty/{slot}/remove/", LOGIN, 404, 404, DUTY, DUTY, 404, 404),
+    page("checkins:link", "GET", "/c/no-such-token/",         410, 410, 410, 410, 410, 410, 410),
+    page("checkins:link", "POST", "/c/no-such-token/",        410, 410, 410, 410, 410, 410, 410),
     # Alerts API: 403 for the analyst (not an organisation member), 404 for what is not the caller's to see.
     api_op("report_create", "POST", "reports",               401, 201, 201, 201, 201, 403, 404, body=_report_body),
     api_op("report_list", "GET", "reports",                  401, 200, 200, 200, 200, 403, 200),
@@ -267,6 +312,39 @@ MATRIX = [
     api_op("areas", "GET", "areas",                          401, 200, 200, 200, 200, 403, 200),
     api_op("areas_follow", "PUT", "areas/followed",          401, 200, 200, 200, 200, 403, 200,
            body=lambda _m: {"area_ids": []}),
+    # Check-ins API: organisation members only (never analysts); the rota and the list of open alerts for staff.
+    # {plan_id} is alice's plan, which has alerted bob (her buddy) and the staff; {buddy_id} is alice's request
+    # to carol, waiting for an answer; {slot_id} is carol's shift.
+    api_op("buddy_list", "GET", "checkins/buddies",          401, 200, 200, 200, 200, 403, 200),
+    api_op("buddy_add", "POST", "checkins/buddies",          401, 201, 201, 201, 201, 403, 201,
+           body=lambda _m: {"kind": "sms", "contact": "+254700111222", "name": "Sis"}),
+    # Alice asked, so she reaches the request but may not answer it for carol (400).
+    api_op("buddy_answer", "POST", "checkins/buddies/{buddy_id}/answer",
+           401, 400, 404, 200, 404, 403, 404, body=lambda _m: {"accept": True}),
+    api_op("buddy_remove", "POST", "checkins/buddies/{buddy_id}/remove", 401, 204, 404, 204, 404, 403, 404),
+    api_op("buddy_requests", "GET", "checkins/buddy-requests", 401, 200, 200, 200, 200, 403, 200),
+    api_op("safety_settings_get", "GET", "checkins/settings", 401, 200, 200, 200, 200, 403, 200),
+    api_op("safety_settings_put", "PUT", "checkins/settings", 401, 200, 200, 200, 200, 403, 200,
+           body=lambda _m: {"grace_minutes": 20}),
+    api_op("plan_list", "GET", "checkins/plans",             401, 200, 200, 200, 200, 403, 200),
+    api_op("plan_create", "POST", "checkins/plans",          401, 201, 201, 201, 201, 403, 201,
+           body=lambda _m: {"minutes": 60}),
+    api_op("plan_get", "GET", "checkins/plans/{plan_id}",    401, 200, 404, 404, 404, 403, 404),
+    api_op("plan_check_in", "POST", "checkins/plans/{plan_id}/check-in", 401, 200, 404, 404, 404, 403, 404),
+    # The plan has alerted already: its member is told to check in or send an SOS instead (400).
+    api_op("plan_extend", "POST", "checkins/plans/{plan_id}/extend", 401, 400, 404, 404, 404, 403, 404,
+           body=lambda _m: {"minutes": 15}),
+    # Bob, alerted as a buddy, may read the alert but not close it (400); staff may.
+    api_op("plan_close", "POST", "checkins/plans/{plan_id}/close", 401, 200, 400, 200, 200, 403, 404,
+           body=lambda _m: {"outcome": "safe"}),
+    api_op("plan_sos", "POST", "checkins/sos",               401, 200, 200, 200, 200, 403, 200),
+    api_op("checkin_alert", "GET", "checkins/alerts/{plan_id}", 401, 404, 200, 200, 200, 403, 404),
+    api_op("checkin_respond", "POST", "checkins/alerts/{plan_id}/respond", 401, 404, 200, 200, 200, 403, 404),
+    api_op("staff_checkins", "GET", "staff/checkins",        401, 403, 403, 200, 200, 403, 200),
+    api_op("duty_list", "GET", "staff/duty",                 401, 403, 403, 200, 200, 403, 200),
+    api_op("duty_add", "POST", "staff/duty",                 401, 403, 403, 201, 201, 403, 201,
+           body=lambda _m: {"weekday": 0, "start": "08:00", "end": "09:00"}),
+    api_op("duty_remove", "POST", "staff/duty/{slot_id}/remove", 401, 403, 403, 204, 204, 403, 404),
     page("set_language", "GET", "/language/",                405, 405, 405, 405, 405, 405, 405),
     page("set_language", "POST", "/language/",               FRONT, FRONT, FRONT, FRONT, FRONT, FRONT, FRONT,
          data={"language": "es"}),
@@ -305,6 +383,7 @@ def org_a_objects(people):
     invitation, _code = services.invitation_issue(actor=people["carol"], note="for the night shift")
     alice_invitation, _code = services.invitation_issue(actor=people["alice"])
     alerts = alerts_page_objects(people)
+    checkins = checkins_page_objects(people)
     return {
         "alice": people["alice"].pk,
         "invitation": invitation.pk,
@@ -315,6 +394,10 @@ def org_a_objects(people):
         "alert_id": alerts["alert"],
         "police_alert_id": alerts["police_alert"],
         **notify_page_objects(people),
+        **checkins,
+        "plan_id": checkins["plan"],
+        "buddy_id": checkins["buddy"],
+        "slot_id": checkins["slot"],
     }
 
 
@@ -644,10 +727,12 @@ def test_it_uses_uuids_for_every_object_in_urls():
             continue
         converters = pattern.pattern.converters
         for parameter, converter in converters.items():
-            assert isinstance(converter, UUIDConverter) or (name, parameter) == ("accounts:organisation", "slug"), (
-                name,
-                parameter,
-            )
+            # The two exceptions name no object by a guessable id: an organisation's public slug, and an
+            # outside contact's one-time link, whose token is random and stored only as a keyed hash.
+            assert isinstance(converter, UUIDConverter) or (name, parameter) in (
+                ("accounts:organisation", "slug"),
+                ("checkins:link", "token"),
+            ), (name, parameter)
     for model in (Account, Membership, Invitation, AuditEntry):
         assert model._meta.pk.get_internal_type() == "UUIDField", model
 

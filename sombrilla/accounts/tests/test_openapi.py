@@ -90,6 +90,27 @@ def test_it_documents_every_operation_in_the_snapshot():
         ("post", "screening"),
         ("get", "areas"),
         ("put", "areas/followed"),
+        # Check-ins
+        ("get", "checkins/buddies"),
+        ("post", "checkins/buddies"),
+        ("post", "checkins/buddies/{buddy_id}/answer"),
+        ("post", "checkins/buddies/{buddy_id}/remove"),
+        ("get", "checkins/buddy-requests"),
+        ("get", "checkins/settings"),
+        ("put", "checkins/settings"),
+        ("get", "checkins/plans"),
+        ("post", "checkins/plans"),
+        ("get", "checkins/plans/{plan_id}"),
+        ("post", "checkins/plans/{plan_id}/check-in"),
+        ("post", "checkins/plans/{plan_id}/extend"),
+        ("post", "checkins/plans/{plan_id}/close"),
+        ("post", "checkins/sos"),
+        ("get", "checkins/alerts/{plan_id}"),
+        ("post", "checkins/alerts/{plan_id}/respond"),
+        ("get", "staff/checkins"),
+        ("get", "staff/duty"),
+        ("post", "staff/duty"),
+        ("post", "staff/duty/{slot_id}/remove"),
     }
 
 

@@ -498,12 +498,21 @@ def test_it_lets_an_admin_change_the_organisation_settings(dana):
             "screening_daily_limit": 30,
             "alert_retention_months": 12,
             "police_alert_hours": 24,
+            "checkin_staff_minutes": 10,
+            "checkin_keep_hours": 12,
+            "checkin_retention_days": 60,
         },
         follow=True,
     )
     assert _shows(response, "Saved.")
-    dana.organisation.refresh_from_db()
-    assert (dana.organisation.name, dana.organisation.vouch_quota) == ("Collective A+", 3)
+    organisation = dana.organisation
+    organisation.refresh_from_db()
+    assert (organisation.name, organisation.vouch_quota) == ("Collective A+", 3)
+    assert (
+        organisation.checkin_staff_minutes,
+        organisation.checkin_keep_hours,
+        organisation.checkin_retention_days,
+    ) == (10, 12, 60)
     assert AuditEntry.objects.filter(action="organisation.changed").exists()
 
 

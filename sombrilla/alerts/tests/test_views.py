@@ -543,6 +543,9 @@ def test_it_saves_the_alert_settings_of_the_organisation(dana):
             "alert_retention_months": 6,
             "police_alert_hours": 12,
             "rights_url": "https://rights.example/",
+            "checkin_staff_minutes": 15,
+            "checkin_keep_hours": 24,
+            "checkin_retention_days": 30,
         },
     )
     assert response.status_code == 302

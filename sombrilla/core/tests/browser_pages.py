@@ -6,16 +6,41 @@ and missing here is caught by neither, so add it here.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 from sombrilla.accounts.models import Account, Authenticator, Membership, Role
 from sombrilla.alerts.tests.factories import page_objects as alerts_objects
+from sombrilla.checkins import services as checkins_services
+from sombrilla.checkins.tests import factories as checkins_factories
 from sombrilla.conftest import PASSPHRASE, log_in
 from sombrilla.core import clock
 from sombrilla.notify.tests.factories import page_objects as notify_objects
+
+
+def checkins_objects(people: dict) -> dict:
+    """The check-in pages at their fullest: alice with a PIN, a member buddy (bob) and an outside one, a
+    request from bob, an SOS with a location that bob is acting on, a lapsed plan and a shift on the rota.
+    Returns the ids the paths use (for the role matrix too) and the outside contact's link token."""
+    alice, bob, dana = people["alice"], people["bob"], people["dana"]
+    checkins_services.safety_settings_update(membership=alice, grace_minutes=15, pin="2468", duress_pin="1357")
+    checkins_factories.member_buddy(alice, bob)
+    request = checkins_services.buddy_add_member(actor=bob, pseudonym="alice")
+    # Configured only while the alert goes out, so the contact's message (and its link) is written; no worker
+    # runs here, so nothing is sent.
+    with override_settings(SMS_GATEWAY="http"):
+        checkins_factories.outside_buddy(alice)
+        plan = checkins_factories.make_plan(alice, identifiers=[("phone", "0712 345 678"), ("plate", "KDA 123A")])
+        checkins_services.plan_sos(actor=alice, plan=plan, location={"lat": -1.2921, "lon": 36.8219, "accuracy": 30})
+    checkins_services.plan_respond(actor=bob, plan=plan)
+    checkins_factories.lapse(checkins_factories.make_plan(alice, note="Regular, second visit"), 61)
+    slot = checkins_services.duty_slot_add(actor=dana, membership=dana, weekday=4, start=time(22), end=time(6))
+    message = plan.steps.get(kind="buddies").dispatch.deliveries.get(channel="sms").message
+    token = message.split("/c/")[1].split("/")[0]
+    return {"plan": plan.pk, "token": token, "buddy_request": request.pk, "slot": slot.pk}
 
 
 @dataclass(frozen=True)
@@ -59,6 +84,15 @@ PAGES = [
     Page("alerts-police-new", "/police/new/", "alice", objects=alerts_objects),
     Page("alerts-queue", "/moderation/", "bob", objects=alerts_objects),
     Page("alerts-moderate", "/moderation/reports/{report}/", "bob", objects=alerts_objects),
+    Page("checkins-home", "/checkins/", "alice", objects=checkins_objects),
+    Page("checkins-new", "/checkins/new/", "alice"),
+    Page("checkins-plan", "/checkins/plans/{plan}/", "alice", objects=checkins_objects),
+    Page("checkins-buddies", "/checkins/buddies/", "alice", objects=checkins_objects),
+    Page("checkins-settings", "/checkins/settings/", "alice", objects=checkins_objects),
+    Page("checkins-alert", "/checkins/alerts/{plan}/", "carol", objects=checkins_objects),
+    Page("checkins-staff", "/staff/checkins/", "carol", objects=checkins_objects),
+    Page("checkins-duty", "/staff/duty/", "carol", objects=checkins_objects),
+    Page("checkins-link", "/c/{token}/", objects=checkins_objects),
     # Anonymous visitors are sent to the login page for any unknown path, so the 404 is a member's.
     Page("not-found", "/no-such-page/", "alice", status=404),
 ]

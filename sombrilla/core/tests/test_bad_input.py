@@ -156,6 +156,35 @@ FORMS = [
         },
         ("name", "about", "how_to_join", "quick_exit_url", "vouch_quota", "invitation_days", "default_country"),
     ),
+    # Check-in forms that address no object; those on a plan or a shift are in sombrilla/checkins/tests/test_views.py.
+    FormCase(
+        "checkin-plan",
+        "/checkins/new/",
+        "alice",
+        {"minutes": "60", "place": "Hotel Azul", "phone": "0712 345 678"},
+        ("minutes", "starts_at", "place", "phone", "handle", "email", "plate", "note"),
+    ),
+    FormCase(
+        "checkin-member-buddy",
+        "/checkins/buddies/",
+        "alice",
+        {"action": "member", "pseudonym": "bob"},
+        ("action", "pseudonym"),
+    ),
+    FormCase(
+        "checkin-outside-buddy",
+        "/checkins/buddies/",
+        "alice",
+        {"action": "outside", "name": "Sis", "kind": "sms", "contact": "+254712111222", "language": "en"},
+        ("name", "kind", "contact", "known_as", "language"),
+    ),
+    FormCase(
+        "checkin-settings",
+        "/checkins/settings/",
+        "alice",
+        {"grace_minutes": "15"},
+        ("grace_minutes", "pin", "duress_pin"),
+    ),
 ]
 
 

@@ -53,6 +53,26 @@
       });
     });
   }
+  // SOS: the location goes only when the member ticks the box, and the SOS never waits long for it.
+  if (navigator.geolocation) {
+    document.querySelectorAll("form.sos").forEach(function (form) {
+      var box = form.querySelector("[name=add_location]");
+      var sent = false;
+      box.parentNode.hidden = false;
+      form.addEventListener("submit", function (event) {
+        if (!box.checked || sent) { return; }
+        event.preventDefault();
+        sent = true;
+        var gone = false;
+        var go = function () { if (!gone) { gone = true; form.submit(); } };
+        setTimeout(go, 8000); // a permission prompt left unanswered calls neither callback
+        navigator.geolocation.getCurrentPosition(function (p) {
+          form.lat.value = p.coords.latitude; form.lon.value = p.coords.longitude; form.accuracy.value = Math.round(p.coords.accuracy);
+          go();
+        }, go, { enableHighAccuracy: true, timeout: 5000, maximumAge: 60000 });
+      });
+    });
+  }
   var zone = document.getElementById("id_timezone");
   if (zone && !zone.value && window.Intl) { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone; }
 })();

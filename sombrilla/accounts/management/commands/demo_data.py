@@ -50,6 +50,11 @@ class Command(BaseCommand):
             "  alice follows Nairobi. Check before you meet: try +254 722 000 111. A worker runs beside the\n"
             "  server and delivers notifications; emails (rosa chose email) are printed here instead of sent."
         )
+        self.stdout.write(
+            "Check-ins: alice's buddies are rosa and her sister (by email, printed here); her PIN is 2468 and\n"
+            "  her duress PIN 1357. Make a 1-minute plan at /checkins/new/ and let it lapse: after 5 minutes rosa\n"
+            "  sees the alert in her inbox and the sister's email with its one-time link appears here."
+        )
         self.stdout.write("Invitation codes to join as a new member (each works once):")
         for code in codes:
             self.stdout.write(f"  {code}   http://127.0.0.1:8000/join/?code={code}")
@@ -87,6 +92,7 @@ class Command(BaseCommand):
                 Authenticator.objects.create(user=account, name="demo", key=DEMO_TOTP_KEYS[pseudonym], confirmed=True)
         services.organisation_create(slug="other", name="Other Collective (demo)")
         self._alerts(organisation)
+        self._checkins(organisation)
         return organisation
 
     def _alerts(self, organisation: Organisation) -> None:
@@ -141,3 +147,24 @@ class Command(BaseCommand):
         people["bob"].trusted = True
         people["bob"].save(update_fields=["trusted"])
         alerts.police_alert_create(actor=people["bob"], area=areas["CBD"], kind="checkpoint", minutes_ago=20)
+
+    def _checkins(self, organisation: Organisation) -> None:
+        """Alice's buddies (rosa, a member, and her sister, by email) and PINs, and a duty rota."""
+        from datetime import time
+
+        from sombrilla.checkins import services as checkins
+
+        people = {m.account.pseudonym: m for m in organisation.memberships.select_related("account")}
+        request = checkins.buddy_add_member(actor=people["alice"], pseudonym="rosa")
+        checkins.buddy_answer(actor=people["rosa"], buddy=request, accept=True)
+        checkins.buddy_add_outside(
+            actor=people["alice"], kind="email", contact="sister@demo.invalid", name="My sister", known_as="Ali"
+        )
+        checkins.safety_settings_update(membership=people["alice"], grace_minutes=5, pin="2468", duress_pin="1357")
+        for weekday in range(7):
+            checkins.duty_slot_add(
+                actor=people["dana"], membership=people["carol"], weekday=weekday, start=time(8), end=time(20)
+            )
+            checkins.duty_slot_add(
+                actor=people["dana"], membership=people["dana"], weekday=weekday, start=time(20), end=time(8)
+            )
