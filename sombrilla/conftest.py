@@ -78,6 +78,20 @@ def log_in(client, membership: Membership):
     return client
 
 
+def cache_entries() -> dict[str, bytes]:
+    """Every key in the cache with its stored bytes, for the local-memory and Redis backends."""
+    from django.core.cache import cache
+
+    backend = cache._cache if hasattr(cache, "_cache") else None
+    if isinstance(backend, dict):
+        return {
+            key: bytes(value) if isinstance(value, bytes | bytearray) else repr(value).encode()
+            for key, value in backend.items()
+        }
+    client = cache._cache.get_client(None)
+    return {key.decode(): client.get(key) or b"" for key in client.keys("*")}
+
+
 def page_text(response) -> str:
     return response.content.decode()
 

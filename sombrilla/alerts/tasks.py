@@ -1,6 +1,6 @@
 """Background work for alerts: the retention purge. Tasks take no arguments that could hold report text."""
 
-from django_tasks import task
+from django_tasks import TaskResult, task
 
 from sombrilla.alerts import services
 
@@ -10,6 +10,6 @@ def alerts_purge_task() -> dict[str, int]:
     return services.alerts_purge()
 
 
-def alerts_purge_enqueue() -> None:
+def alerts_purge_enqueue() -> TaskResult:
     """Run by the worker's scheduler (settings.SCHEDULED_JOBS); the purge itself happens in a worker."""
-    alerts_purge_task.enqueue()
+    return alerts_purge_task.enqueue()

@@ -509,3 +509,14 @@ def test_an_analyst_or_suspended_member_cannot_use_check_ins(org_a, nina, alice,
     suspended.refresh_from_db()
     with pytest.raises(CheckinError, match="Only members"):
         services.plan_sos(actor=suspended)
+
+
+def test_it_schedules_the_timers_and_the_purge_with_the_worker(db, settings):
+    from django_tasks import TaskResultStatus
+
+    from sombrilla.checkins.tasks import plans_purge_enqueue, plans_purge_task
+
+    assert ("sombrilla.checkins.services.plans_fire_due", settings.SCHEDULER_TICK_SECONDS) in settings.SCHEDULED_JOBS
+    assert ("sombrilla.checkins.tasks.plans_purge_enqueue", 600) in settings.SCHEDULED_JOBS
+    queued = plans_purge_enqueue()
+    assert plans_purge_task.get_result(queued.id).status == TaskResultStatus.READY
