@@ -33,6 +33,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,10 @@ class _Receiver(asyncio.Protocol):
     """Just enough HTTP/1.1 for urllib3 with keep-alive: POST /push/... records, GET /_... reports."""
 
     state: dict = {}
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.state.update(requests=0, repeats=0, first=0.0, last=0.0, bodies={}, authorizations=set(), connections=0)
 
     def connection_made(self, transport):
         self.transport = transport
@@ -99,7 +104,7 @@ class _Receiver(asyncio.Protocol):
             state["authorizations"].add(headers.get("authorization", ""))
             return b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
         if target == "/_reset":
-            state.update(requests=0, repeats=0, first=0.0, last=0.0, bodies={}, authorizations=set(), connections=0)
+            self.reset()
             answer: object = {"ok": True}
         elif target == "/_stats":
             answer = {
@@ -121,12 +126,12 @@ class _Receiver(asyncio.Protocol):
         return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(data), data)
 
 
-def run_receiver() -> None:
+def run_receiver(protocol: type[_Receiver] = _Receiver) -> None:
+    """Serve `protocol` on a free loopback port and print its URL, until the benchmark that started it ends."""
+
     async def serve():
-        _Receiver.state.update(
-            requests=0, repeats=0, first=0.0, last=0.0, bodies={}, authorizations=set(), connections=0
-        )
-        server = await asyncio.get_running_loop().create_server(_Receiver, "127.0.0.1", 0, backlog=512)
+        protocol.reset()
+        server = await asyncio.get_running_loop().create_server(protocol, "127.0.0.1", 0, backlog=512)
         _out(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
         parent = os.getppid()
         while os.getppid() == parent:  # outlive the benchmark by a second at most, however it ends
@@ -312,9 +317,39 @@ def _check_sample(receiver: str, browsers: dict) -> int:
     return len(sample)
 
 
+def wait_until_sent(receiver: str, deliveries, *, expected: int, arriving: int, timeout: float = 900) -> None:
+    """Wait until `expected` of `deliveries` (a queryset) are sent; stop at once if any failed.
+
+    The receiver is asked (free) until `arriving` distinct messages have reached it, the database only now and
+    then: the poll must not take CPU from the workers. Times are read from the rows afterwards, not from here.
+    """
+    from django.db.models import Count, Q
+
+    from sombrilla.notify.models import Delivery
+
+    deadline = time.monotonic() + timeout
+    polls = 0
+    while True:
+        time.sleep(0.25)
+        polls += 1
+        if _ask(receiver, "/_stats")["distinct"] < arriving and polls % 8:
+            continue
+        counts = deliveries.aggregate(
+            sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
+            failed=Count("id", filter=~Q(last_error="") | Q(status__in=["dead", "undeliverable"])),
+        )
+        if counts["failed"]:
+            errors = list(deliveries.exclude(last_error="").values_list("last_error", flat=True).distinct()[:5])
+            raise SystemExit(f"{counts['failed']} deliveries failed: {errors}")
+        if counts["sent"] == expected:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {counts['sent']} of {expected} sent after {timeout:.0f}s")
+
+
 def _fanout(organisation, members: int, receiver: str, browsers: dict) -> dict:
     from django.db import transaction
-    from django.db.models import Count, Max, Q
+    from django.db.models import Max
 
     from sombrilla.accounts.models import Membership
     from sombrilla.notify import services
@@ -332,27 +367,7 @@ def _fanout(organisation, members: int, receiver: str, browsers: dict) -> dict:
         )
     committed = time.time()
     push = Delivery.objects.filter(dispatch=dispatch, channel=Channel.PUSH)
-    deadline = time.monotonic() + 900
-    polls = 0
-    while True:
-        # Ask the receiver (free) until it has seen every subscription, the database only now and then: the
-        # poll must not take CPU from the workers. The wall time comes from max(sent_at), not from here.
-        time.sleep(0.25)
-        polls += 1
-        arrived = _ask(receiver, "/_stats")["distinct"]
-        if arrived < members and polls % 8:
-            continue
-        counts = push.aggregate(
-            sent=Count("id", filter=Q(status=Delivery.Status.SENT)),
-            failed=Count("id", filter=~Q(last_error="") | Q(status__in=["dead", "undeliverable"])),
-        )
-        if counts["failed"]:
-            errors = list(push.exclude(last_error="").values_list("last_error", flat=True).distinct()[:5])
-            raise SystemExit(f"{counts['failed']} deliveries failed: {errors}")
-        if counts["sent"] == members:
-            break
-        if time.monotonic() > deadline:
-            raise SystemExit(f"only {counts['sent']} of {members} sent after 15 minutes")
+    wait_until_sent(receiver, push, expected=members, arriving=members)
     last_sent = push.aggregate(last=Max("sent_at"))["last"].timestamp()
     inapp = Delivery.objects.filter(dispatch=dispatch, channel=Channel.INAPP, status=Delivery.Status.SENT).count()
     stats = _ask(receiver, "/_stats")
@@ -373,26 +388,28 @@ def _fanout(organisation, members: int, receiver: str, browsers: dict) -> dict:
     }
 
 
-def run_scenario(database: str, workers: int, members: int, rounds: int, receiver: str) -> None:
+def prepare(name: str, database: str, receiver: str, env: dict, populate: Callable) -> tuple:
+    """Configure Django for one scenario: a fresh var directory and VAPID key, push service hosts at `receiver`,
+    `env` on top and, on PostgreSQL, the database `name`. Migrate, fill it with populate() and return
+    (work directory, database version, set-up seconds, what populate returned)."""
     from sombrilla.core.crypto import new_vapid_key
 
-    workdir = Path(tempfile.mkdtemp(prefix="sombrilla-bench-fanout-"))
+    workdir = Path(tempfile.mkdtemp(prefix=f"sombrilla-{name}-"))
     env = {
         "SOMBRILLA_VAR_DIR": str(workdir / "var"),
         "VAPID_PRIVATE_KEY": os.environ.get("VAPID_PRIVATE_KEY") or new_vapid_key(),
         "PUSH_SERVICE_HOSTS": receiver,
-        "SCHEDULER_TICK_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
+        **env,
     }
     if database == "postgres":
-        env["DATABASE_URL"] = f"{POSTGRES_URL}/{POSTGRES_DB}"
+        env["DATABASE_URL"] = f"{POSTGRES_URL}/{name}"
     _django(env)
-    from django.conf import settings
     from django.db import connection
 
     _migrate()
     started = time.perf_counter()
-    organisation, browsers = _populate(members, receiver)
+    populated = populate()
     _analyze()
     setup = time.perf_counter() - started
     if connection.vendor == "postgresql":
@@ -402,6 +419,16 @@ def run_scenario(database: str, workers: int, members: int, rounds: int, receive
     else:
         version = f"SQLite {connection.Database.sqlite_version}"
     connection.close()
+    return workdir, version, setup, populated
+
+
+def run_scenario(database: str, workers: int, members: int, rounds: int, receiver: str) -> None:
+    from django.conf import settings
+    from django.db import connection
+
+    workdir, version, setup, (organisation, browsers) = prepare(
+        POSTGRES_DB, database, receiver, {"SCHEDULER_TICK_SECONDS": "1"}, lambda: _populate(members, receiver)
+    )
     processes = _start_workers(workers, os.environ.copy(), workdir)
     results = []
     try:
@@ -470,6 +497,60 @@ def _table(summaries: list) -> None:
     )
 
 
+def run_scenarios(script: str, database: str, scenarios: list[str], arguments: list[str], what: str) -> list:
+    """Drive a benchmark: start `script --receiver` in its own process, then for each scenario
+    `script --scenario S --receiver-url URL` plus `arguments` in its own process (on PostgreSQL, on a fresh
+    database named `database`); echo their lines and return their RESULTs. `what` names what each set-up made.
+
+    Every child runs in production mode (DEBUG off, nothing from an env file) with fresh keys.
+    """
+    from cryptography.fernet import Fernet
+
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="sombrilla.settings",
+        SOMBRILLA_ENV_FILE=os.devnull,
+        SOMBRILLA_DEMO="0",
+        SECRET_KEY=_b64(os.urandom(40)),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        IDENTIFIER_PEPPER=_b64(os.urandom(32)),
+        PYTHONPATH=str(ROOT),
+    )
+    receiver_process = subprocess.Popen(  # noqa: S603  the benchmark script, as the receiver
+        [sys.executable, script, "--receiver"], stdout=subprocess.PIPE, text=True
+    )
+    receiver = receiver_process.stdout.readline().strip()
+    _out(f"receiver at {receiver}; {what}")
+    summaries = []
+    try:
+        for scenario in scenarios:
+            postgres = scenario.split(":")[0] == "postgres"
+            if postgres:
+                _postgres(f"DROP DATABASE IF EXISTS {database}")
+                _postgres(f"CREATE DATABASE {database}")
+            child = subprocess.Popen(  # noqa: S603  the benchmark script, one scenario
+                [sys.executable, script, "--scenario", scenario, "--receiver-url", receiver, *arguments],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                for line in child.stdout:
+                    if line.startswith("RESULT "):
+                        summaries.append(json.loads(line.removeprefix("RESULT ")))
+                    else:
+                        _out(line.rstrip("\n"))
+            finally:
+                child.wait()
+                if postgres:
+                    _postgres(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+            if child.returncode:
+                raise SystemExit(f"scenario {scenario} failed ({child.returncode})")
+            _out(f"{scenario}: set-up took {summaries[-1]['setup']:.1f}s")
+    finally:
+        receiver_process.terminate()
+        receiver_process.wait()
+    return summaries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--members", type=int, default=10_000)
@@ -488,52 +569,13 @@ def main() -> None:
         run_scenario(database, int(workers), args.members, args.rounds, args.receiver_url)
         return
 
-    # Fresh keys, production mode (DEBUG off, nothing from an env file): every child inherits them.
-    from cryptography.fernet import Fernet
-
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="sombrilla.settings",
-        SOMBRILLA_ENV_FILE=os.devnull,
-        SOMBRILLA_DEMO="0",
-        SECRET_KEY=_b64(os.urandom(40)),
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        IDENTIFIER_PEPPER=_b64(os.urandom(32)),
-        PYTHONPATH=str(ROOT),
+    summaries = run_scenarios(
+        __file__,
+        POSTGRES_DB,
+        args.scenarios.split(","),
+        ["--members", str(args.members), "--rounds", str(args.rounds)],
+        f"{args.members:,} members, {args.rounds} round(s) per scenario",
     )
-    receiver_process = subprocess.Popen(  # noqa: S603  this script, as the push receiver
-        [sys.executable, __file__, "--receiver"], stdout=subprocess.PIPE, text=True
-    )
-    receiver = receiver_process.stdout.readline().strip()
-    _out(f"push receiver at {receiver}; {args.members:,} members, {args.rounds} round(s) per scenario")
-    summaries = []
-    try:
-        for scenario in args.scenarios.split(","):
-            database = scenario.split(":")[0]
-            if database == "postgres":
-                _postgres(f"DROP DATABASE IF EXISTS {POSTGRES_DB}")
-                _postgres(f"CREATE DATABASE {POSTGRES_DB}")
-            child = subprocess.Popen(  # noqa: S603  this script, one scenario
-                [sys.executable, __file__, "--scenario", scenario, "--receiver-url", receiver]
-                + ["--members", str(args.members), "--rounds", str(args.rounds)],
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            try:
-                for line in child.stdout:
-                    if line.startswith("RESULT "):
-                        summaries.append(json.loads(line.removeprefix("RESULT ")))
-                    else:
-                        _out(line.rstrip("\n"))
-            finally:
-                child.wait()
-                if database == "postgres":
-                    _postgres(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
-            if child.returncode:
-                raise SystemExit(f"scenario {scenario} failed ({child.returncode})")
-            _out(f"{scenario}: set-up of {args.members:,} members took {summaries[-1]['setup']:.1f}s")
-    finally:
-        receiver_process.terminate()
-        receiver_process.wait()
     _table(summaries)
 
 

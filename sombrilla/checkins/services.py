@@ -742,7 +742,8 @@ def plans_fire_due(*, limit: int = 500) -> int:
                 )
                 if plan is None:  # another worker has it, or it moved on
                     continue
-                _advance(plan, now)
+                # Its own moment, not the tick's: a long tick must not record steps as fired before they were.
+                _advance(plan, clock.now())
                 moved += 1
         except Exception:
             logger.exception("check-in plan %s could not move on; retried next tick", plan_id)
