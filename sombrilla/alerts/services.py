@@ -511,11 +511,25 @@ class ScreeningAnswer:
     left_today: int
 
 
-def _screening_organisations(organisation: Organisation) -> list:
-    """The member's organisation, and every other organisation that shares, when the member's shares too."""
+def _screening_organisations(organisation: Organisation):
+    """The member's organisation, and every other organisation that shares, when the member's shares too.
+    A subquery, not a list: it goes to the database inside the lookup itself, in the same round trip."""
     if not organisation.shares_with_network:
         return [organisation.pk]
-    return list(Organisation.objects.filter(shares_with_network=True).values_list("pk", flat=True)) or [organisation.pk]
+    return Organisation.objects.filter(Q(shares_with_network=True) | Q(pk=organisation.pk)).values("pk")
+
+
+def _count_up(model, limit: int | None = None, **cell) -> int | None:
+    """Add one to a day's counter row, creating it on its first use. With a limit, return the new count, or 0
+    when the limit was already reached (one conditional UPDATE: two lookups at the same moment cannot both
+    take the last one left); without one, return None and spend no query reading it back."""
+    rows = model.objects.filter(**cell)
+    if not (rows if limit is None else rows.filter(count__lt=limit)).update(count=F("count") + 1):
+        row, _created = model.objects.get_or_create(**cell)
+        if limit is not None and row.count >= limit:
+            return 0
+        model.objects.filter(pk=row.pk).update(count=F("count") + 1)
+    return rows.values_list("count", flat=True).get() if limit is not None else None
 
 
 @transaction.atomic
@@ -535,14 +549,10 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
     if result is None:
         raise AlertError(_("Type what you want to check."))
     today = clock.now().date()
-    counter, _created = ScreeningCount.objects.get_or_create(membership=actor, day=today)
-    # One conditional UPDATE: two checks at the same moment cannot both take the last one left.
-    if not ScreeningCount.objects.filter(pk=counter.pk, count__lt=organisation.screening_daily_limit).update(
-        count=F("count") + 1
-    ):
+    used = _count_up(ScreeningCount, organisation.screening_daily_limit, membership=actor, day=today)
+    if not used:
         raise ScreeningLimitReached()
-    tally, _created = ScreeningTally.objects.get_or_create(organisation=organisation, day=today)
-    ScreeningTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
+    _count_up(ScreeningTally, organisation=organisation, day=today)
 
     normalised_kind, normalised = result
     rows = list(
@@ -568,7 +578,7 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
         confirmed=confirmed,
         latest_month=_month(max(row[3] for row in rows)) if rows else None,
         categories=category_labels(list(categories)),
-        left_today=selectors.screenings_left(actor=actor),
+        left_today=max(0, organisation.screening_daily_limit - used),
     )
 
 
