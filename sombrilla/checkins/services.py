@@ -626,9 +626,9 @@ def _escalate(plan: Plan, now: datetime, reason: str, *, silent: bool) -> None:
     plan.status = Plan.Status.ESCALATED
     if silent:
         plan.duress = True
-    if Step.Kind.BUDDIES not in fired:
-        _fire_buddies(plan, now, reason, urgent)
-    if urgent or not plan.organisation.checkin_staff_minutes:
+    # With nobody to tell at the first level, waiting before the duty staff would only lose time.
+    nobody_told = Step.Kind.BUDDIES not in fired and not _fire_buddies(plan, now, reason, urgent)
+    if urgent or nobody_told or not plan.organisation.checkin_staff_minutes:
         if Step.Kind.STAFF not in fired:
             _fire_staff(plan, now, reason)
         plan.next_step_at = None
@@ -636,7 +636,8 @@ def _escalate(plan: Plan, now: datetime, reason: str, *, silent: bool) -> None:
         plan.next_step_at = now + timedelta(minutes=plan.organisation.checkin_staff_minutes)
 
 
-def _fire_buddies(plan: Plan, now: datetime, reason: str, urgent: bool) -> None:
+def _fire_buddies(plan: Plan, now: datetime, reason: str, urgent: bool) -> bool:
+    """Write the buddies step; whether anyone at all was told."""
     topic = Topic.CHECKIN_SOS if urgent else Topic.CHECKIN_ALERT
     members = Membership.objects.filter(
         buddy_of__membership_id=plan.membership_id,
@@ -653,6 +654,7 @@ def _fire_buddies(plan: Plan, now: datetime, reason: str, urgent: bool) -> None:
         outside=_outside_buddies(plan, topic, now),
     )
     _step(plan, Step.Kind.BUDDIES, reason, now, dispatch)
+    return dispatch.deliveries.exclude(status=Delivery.Status.UNDELIVERABLE).exists()
 
 
 def _fire_staff(plan: Plan, now: datetime, reason: str) -> None:
