@@ -26,10 +26,12 @@ $(VENV)/.test: $(VENV)/.runtime requirements-test.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-test.lock
 	@touch $@
 
-tools: ## Install Chromium (browser tests) and gettext (translation checks) from the system's packages, if missing
+tools: ## Install Chromium (browser tests), gettext (translation checks), espeak-ng and opus-tools (spoken articles) from the system's packages, if missing
 	@missing=""; \
 	command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null && command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v opusenc >/dev/null || missing="$$missing opus-tools"; \
 	if [ -n "$$missing" ]; then echo "Installing$$missing from the system's packages"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 

@@ -13,7 +13,9 @@ from sombrilla.accounts.services import AccountError, PermissionDenied
 from sombrilla.alerts.services import AlertError
 from sombrilla.alerts.services import PermissionDenied as AlertPermissionDenied
 from sombrilla.checkins.services import CheckinError
+from sombrilla.directory.services import DirectoryError
 from sombrilla.notify.services import NotifyError
+from sombrilla.rights.services import RightsError
 
 
 def _allowed(request, account) -> bool:
@@ -81,6 +83,8 @@ def permission_denied(request, exc):
 @api.exception_handler(AlertError)
 @api.exception_handler(NotifyError)
 @api.exception_handler(CheckinError)
+@api.exception_handler(RightsError)
+@api.exception_handler(DirectoryError)
 def refused(request, exc):
     """A request the service understood and refused: its message says why."""
     return api.create_response(request, {"detail": str(exc)}, status=400)
@@ -95,3 +99,5 @@ api.add_router("/", "sombrilla.accounts.api.router")
 api.add_router("/", "sombrilla.notify.api.router")
 api.add_router("/", "sombrilla.alerts.api.router")
 api.add_router("/", "sombrilla.checkins.api.router")
+api.add_router("/", "sombrilla.rights.api.router")
+api.add_router("/", "sombrilla.directory.api.router")

@@ -37,6 +37,19 @@ def _collected_static():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language. A request through the test client leaves the language its
+    middleware chose active in this thread (a member's saved language, a negotiated ?lang=), and a later
+    test's English messages would come out translated."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
@@ -70,7 +83,7 @@ def totp_now(membership: Membership) -> str:
 
 def log_in(client, membership: Membership):
     """Log a test client in as `membership`, with two-factor already passed where the role needs it."""
-    client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(membership.account, backend="sombrilla.accounts.backends.AccountBackend")
     if membership.needs_two_factor:
         session = client.session
         session["otp_device_id"] = Authenticator.objects.get(user=membership.account).persistent_id

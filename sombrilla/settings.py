@@ -151,6 +151,10 @@ INSTALLED_APPS = [
     "sombrilla.notify",
     "sombrilla.alerts",
     "sombrilla.checkins",
+    "sombrilla.rights",
+    "sombrilla.directory",
+    "sombrilla.monitoring",
+    "sombrilla.monitoring.records",
 ]
 if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
@@ -175,6 +179,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "sombrilla.urls"
 WSGI_APPLICATION = "sombrilla.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
+AUTHENTICATION_BACKENDS = ["sombrilla.accounts.backends.AccountBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 
@@ -264,6 +269,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
+# Uploaded audio for rights articles; served only through views that check who is asking.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -362,6 +369,8 @@ SCHEDULED_JOBS = [
     # Check-in deadlines: each step fires within one tick of its due time, from the database.
     ("sombrilla.checkins.services.plans_fire_due", SCHEDULER_TICK_SECONDS),
     ("sombrilla.checkins.tasks.plans_purge_enqueue", 600),
+    # Referral requests answered or closed 90 days ago are deleted within the hour.
+    ("sombrilla.directory.tasks.referrals_purge_enqueue", 3600),
 ]
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -20,9 +20,14 @@ class OperatorAdminSite(OTPAdminSite):
 
 urlpatterns = [
     path("", include("sombrilla.accounts.urls")),
+    path("", include("sombrilla.core.urls")),
     path("", include("sombrilla.notify.urls")),
     path("", include("sombrilla.alerts.urls")),
     path("", include("sombrilla.checkins.urls")),
+    path("", include("sombrilla.rights.urls")),
+    path("", include("sombrilla.directory.urls")),
+    path("", include("sombrilla.monitoring.records.urls")),
+    path("", include("sombrilla.monitoring.urls")),
     path("language/", language_set, name="set_language"),
     path("api/v1/", api.urls),
 ]

@@ -19,7 +19,14 @@ PUBLIC_VIEWS = {
     "accounts:recover",
     "accounts:logout",
     "set_language",
-    "notify:service_worker",
+    # The service worker, the web app manifest and its icon (browsers fetch these two without cookies) and the
+    # offline pages, which a new version of the worker keeps again when it installs, perhaps after the session
+    # ended. None of them holds a member's data.
+    "core:service_worker",
+    "core:manifest",
+    "core:icon",
+    "core:offline",
+    "core:offline_saved",
     # An outside contact's one-time check-in link: the token in the path is the credential.
     "checkins:link",
     "api-1.0.0:openapi-json",
@@ -54,6 +61,8 @@ member_required = role_required(Role.MEMBER, Role.MODERATOR, Role.STAFF, Role.AD
 moderator_required = role_required(*MODERATOR_ROLES)
 staff_required = role_required(Role.STAFF, Role.ADMIN)
 admin_required = role_required(Role.ADMIN)
+# Monitoring and evaluation: staff and admins keep the records, network analysts read them (two-factor for all three).
+me_required = role_required(Role.STAFF, Role.ADMIN, Role.ANALYST)
 
 
 def api_member(request):

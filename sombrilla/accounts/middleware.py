@@ -35,11 +35,11 @@ class MembershipMiddleware:
 
     @staticmethod
     def _membership(user):
-        """The account's membership with its organisation, in one query: nearly every page reads both."""
-        membership = Membership.objects.select_related("organisation").filter(account=user).first()
-        if membership is not None:
-            user.membership = membership  # so user.membership elsewhere costs no second query
-        return membership
+        """The account's membership with its organisation, which AccountBackend loaded with the account."""
+        try:
+            return user.membership
+        except Membership.DoesNotExist:
+            return None  # an operator of the deployment, not a member of any organisation
 
     @staticmethod
     def _session_expired(request, user) -> bool:

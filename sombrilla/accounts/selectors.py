@@ -131,6 +131,7 @@ def account_export(*, account: Account) -> dict:
     # Imported here: accounts is the base every other app builds on, and must load without them.
     from sombrilla.alerts.selectors import reporter_export
     from sombrilla.checkins.selectors import member_export
+    from sombrilla.directory.selectors import member_export as directory_export
 
     membership = getattr(account, "membership", None)
     data: dict = {
@@ -171,4 +172,5 @@ def account_export(*, account: Account) -> dict:
         }
         data["alerts"] = reporter_export(membership=membership)
         data["checkins"] = member_export(membership=membership)
+        data["services"] = directory_export(membership=membership)
     return data

@@ -368,11 +368,12 @@ def account_delete(*, account: Account, passphrase: str) -> None:
     (their links cut, for the organisation's join counts), audit entries with their link cut, and the
     person's reports and police alerts that were already published (their link to the person cut), because
     peers rely on those alerts. Unpublished reports and police alerts are deleted with the account, and so
-    are check-in plans with every notification about them.
+    are check-in plans and referral requests with every notification about them.
     """
     # Imported here: accounts is the base every other app builds on, and must load without them.
     from sombrilla.alerts.services import reports_delete_unpublished
     from sombrilla.checkins.services import plans_delete_for
+    from sombrilla.directory.services import referrals_delete_for
 
     if not account.check_password(passphrase):
         raise AccountError(_("Your passphrase is not right."))
@@ -383,6 +384,7 @@ def account_delete(*, account: Account, passphrase: str) -> None:
         Invitation.objects.filter(issued_by=membership).update(note="")
         reports_delete_unpublished(reporter=membership)
         plans_delete_for(membership=membership)
+        referrals_delete_for(membership=membership)
     Authenticator.objects.filter(user=account).delete()
     account.delete()
 

@@ -91,7 +91,7 @@ def join(request):
         except (services.AccountError, ValidationError) as exc:
             _form_error(form, exc)
         else:
-            login(request, membership.account, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.account, backend="sombrilla.accounts.backends.AccountBackend")
             # Shown once, in this response only: nothing else holds them in plaintext.
             return render(request, "accounts/recovery_codes.html", {"codes": recovery_codes, "welcome": True})
     return render(request, "accounts/join.html", {"form": form, "suggestion": services.passphrase_suggest()})
@@ -135,7 +135,7 @@ def recover(request):
         except (services.AccountError, ValidationError) as exc:
             _form_error(form, exc)
         else:
-            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account, backend="sombrilla.accounts.backends.AccountBackend")
             messages.success(request, _("Your passphrase is changed. That recovery code is now used up."))
             return redirect("accounts:home")
     return render(request, "accounts/recover.html", {"form": form}, status=status)

@@ -15,6 +15,7 @@ from sombrilla.alerts import selectors, services
 from sombrilla.alerts.models import SCREENABLE_KINDS, Category, IdentifierKind, PoliceAlert, category_labels
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
+from sombrilla.rights.selectors import police_rights_url
 
 router = Router(tags=["alerts"])
 NOT_FOUND = {404: Detail}
@@ -90,6 +91,7 @@ class PoliceAlertIn(In):
     kind: PoliceAlert.Kind
     minutes_ago: int = Field(0, ge=0, le=7 * 24 * 60, description="How long ago it was seen")
     note: str = Field("", max_length=500)
+    submission_key: str = Field("", max_length=64, description="Send the same key when retrying one submission")
 
 
 class PoliceAlertOut(Schema):
@@ -101,15 +103,18 @@ class PoliceAlertOut(Schema):
     seen_at: datetime
     expires_at: datetime
     note: str
-    rights_url: str = Field(description="The organisation's rights information, where it has some")
+    rights_url: str = Field(
+        description="The quick card on rights for the alert's country, else the organisation's rights page, if any"
+    )
 
     @staticmethod
     def resolve_kind_label(police_alert) -> str:
         return str(police_alert.get_kind_display())
 
     @staticmethod
-    def resolve_rights_url(police_alert) -> str:
-        return police_alert.organisation.rights_url
+    def resolve_rights_url(police_alert, context) -> str:
+        url = police_rights_url(police_alert)
+        return context["request"].build_absolute_uri(url) if url else ""
 
 
 class HintOut(Schema):
@@ -308,6 +313,7 @@ def police_alert_create(request, payload: PoliceAlertIn):
         kind=payload.kind,
         minutes_ago=payload.minutes_ago,
         note=payload.note,
+        submission_key=payload.submission_key,
     )
     return Status(201, police_alert)
 

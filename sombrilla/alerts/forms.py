@@ -113,6 +113,7 @@ class PoliceAlertForm(forms.Form):
         (480, _("earlier today")),
     ]
 
+    submission_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     area = forms.ChoiceField(label=_("Where?"))
     kind = forms.ChoiceField(label=_("What is happening?"), choices=PoliceAlert.Kind.choices, widget=forms.RadioSelect)
     minutes_ago = forms.TypedChoiceField(label=_("When?"), choices=MINUTES_AGO, coerce=int, initial=0)

@@ -168,6 +168,8 @@ class PoliceAlert(models.Model):
     reporter = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="police_alerts"
     )
+    # As for reports: a warning sent again (a phone replaying it when the connection returns) makes one alert.
+    submission_hash = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=clock.now)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -197,15 +197,9 @@ def report_create(
     if not account:
         raise AlertError(_("Please say what happened."))
     categories = _clean_categories(categories)
-    submission_hash = (
-        crypto.identifier_hash("report-submission", f"{actor.pk}:{submission_key}") if submission_key else ""
-    )
-    if submission_hash:
-        # Lock the reporter's row so two copies of one submit arriving together cannot both get through.
-        Membership.objects.select_for_update().filter(pk=actor.pk).first()
-        earlier = Report.objects.filter(reporter=actor, submission_hash=submission_hash).first()
-        if earlier is not None:
-            return earlier
+    submission_hash, earlier = _earlier_submission(Report, "report-submission", actor, submission_key)
+    if earlier is not None:
+        return earlier
     normalised = {}
     for item in identifiers:
         result = identifier_normalise(item.kind, item.value, default_country=actor.organisation.default_country)
@@ -418,11 +412,26 @@ def _police_publish(*, actor: Membership, police_alert: PoliceAlert) -> None:
     )
 
 
+def _earlier_submission(model, purpose: str, actor: Membership, submission_key: str):
+    """(keyed hash of the form's one-time key, what an earlier copy of the same submission made, or None).
+
+    Call inside the creating transaction: the reporter's row is locked so two copies of one submit arriving
+    together cannot both get through."""
+    if not submission_key:
+        return "", None
+    submission_hash = crypto.identifier_hash(purpose, f"{actor.pk}:{submission_key}")
+    Membership.objects.select_for_update().filter(pk=actor.pk).first()
+    return submission_hash, model.objects.filter(reporter=actor, submission_hash=submission_hash).first()
+
+
 @transaction.atomic
-def police_alert_create(*, actor: Membership, area: Area, kind: str, minutes_ago: int, note: str = "") -> PoliceAlert:
+def police_alert_create(
+    *, actor: Membership, area: Area, kind: str, minutes_ago: int, note: str = "", submission_key: str = ""
+) -> PoliceAlert:
     """Warn peers about police activity. A trusted member's alert goes out at once; others wait for a
     moderator. Kept: area, kind, when it was seen, the note encrypted and who sent it (cut when they leave);
-    everything goes when the alert expires, the organisation's police-alert hours after the sighting."""
+    everything goes when the alert expires, the organisation's police-alert hours after the sighting.
+    `submission_key` works as for reports: the same form sent twice makes one police alert."""
     _require_member(actor)
     if area.organisation_id != actor.organisation_id:
         raise AlertError(_("This area belongs to another organisation."))
@@ -437,9 +446,13 @@ def police_alert_create(*, actor: Membership, area: Area, kind: str, minutes_ago
             )
             % {"hours": hours}
         )
+    submission_hash, earlier = _earlier_submission(PoliceAlert, "police-submission", actor, submission_key)
+    if earlier is not None:
+        return earlier
     seen_at = clock.now() - timedelta(minutes=minutes_ago)
     police_alert = PoliceAlert.objects.create(
         organisation=actor.organisation,
+        submission_hash=submission_hash,
         area=area,
         kind=kind,
         seen_at=seen_at,
@@ -519,17 +532,45 @@ def _screening_organisations(organisation: Organisation):
     return Organisation.objects.filter(Q(shares_with_network=True) | Q(pk=organisation.pk)).values("pk")
 
 
-def _count_up(model, limit: int | None = None, **cell) -> int | None:
-    """Add one to a day's counter row, creating it on its first use. With a limit, return the new count, or 0
-    when the limit was already reached (one conditional UPDATE: two lookups at the same moment cannot both
-    take the last one left); without one, return None and spend no query reading it back."""
-    rows = model.objects.filter(**cell)
-    if not (rows if limit is None else rows.filter(count__lt=limit)).update(count=F("count") + 1):
+def _count_up(model, **cell) -> None:
+    """Add one to a day's counter row, creating it on its first use."""
+    if not model.objects.filter(**cell).update(count=F("count") + 1):
         row, _created = model.objects.get_or_create(**cell)
-        if limit is not None and row.count >= limit:
-            return 0
         model.objects.filter(pk=row.pk).update(count=F("count") + 1)
-    return rows.values_list("count", flat=True).get() if limit is not None else None
+
+
+# Double-quoted identifiers are standard SQL: SQLite and PostgreSQL read this alike.
+_SCREENING_TAKE = (
+    'UPDATE "alerts_screeningcount" SET "count" = "count" + 1 '
+    'WHERE "membership_id" = %s AND "day" = %s AND "count" < %s RETURNING "count"'
+)
+
+
+def _screening_take(membership: Membership, day: date, limit: int) -> int:
+    """Take one of the member's checks for the day: the new count, or 0 when the limit was already reached.
+
+    One conditional UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL both have it, the ORM has not): two
+    lookups at the same moment cannot both take the last one left, and the count comes back in the same
+    round trip a member waiting on a client's doorstep pays for.
+    """
+    params = [
+        Membership._meta.pk.get_db_prep_value(membership.pk, connection),
+        connection.ops.adapt_datefield_value(day),
+        limit,
+    ]
+
+    def take():
+        with connection.cursor() as cursor:
+            cursor.execute(_SCREENING_TAKE, params)
+            return cursor.fetchone()
+
+    row = take()
+    if row is None:
+        # Today's row is missing (or the limit is reached): make sure it exists and take again, whoever of two
+        # simultaneous first checks created it.
+        ScreeningCount.objects.get_or_create(membership=membership, day=day)
+        row = take()
+    return row[0] if row else 0
 
 
 @transaction.atomic
@@ -549,7 +590,7 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
     if result is None:
         raise AlertError(_("Type what you want to check."))
     today = clock.now().date()
-    used = _count_up(ScreeningCount, organisation.screening_daily_limit, membership=actor, day=today)
+    used = _screening_take(actor, today, organisation.screening_daily_limit)
     if not used:
         raise ScreeningLimitReached()
     _count_up(ScreeningTally, organisation=organisation, day=today)

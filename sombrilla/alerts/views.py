@@ -18,6 +18,7 @@ from sombrilla.alerts.models import Report
 from sombrilla.core import crypto
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
+from sombrilla.rights.selectors import police_rights_url
 
 
 def _form_error(form, exc: Exception) -> None:
@@ -40,16 +41,20 @@ def _area(request, area_id):
 # Feed and alerts ------------------------------------------------------------------------------------------
 
 
+def _with_rights_links(police_alerts) -> None:
+    """Each police alert links to the quick card for its country (see rights.selectors.police_rights_url)."""
+    links: dict = {}
+    for police_alert in police_alerts:
+        if police_alert.area_id not in links:
+            links[police_alert.area_id] = police_rights_url(police_alert)
+        police_alert.rights_url = links[police_alert.area_id]
+
+
 @member_required
 def feed(request):
-    return render(
-        request,
-        "alerts/feed.html",
-        {
-            "feed": selectors.alert_feed(actor=request.membership),
-            "rights_url": request.membership.organisation.rights_url,
-        },
-    )
+    feed = selectors.alert_feed(actor=request.membership)
+    _with_rights_links(feed.police_alerts)
+    return render(request, "alerts/feed.html", {"feed": feed})
 
 
 @member_required
@@ -61,11 +66,8 @@ def alert_detail(request, alert_id):
 @member_required
 def police_alert_detail(request, police_alert_id):
     police_alert = selectors.police_alert_get_for_member(actor=request.membership, police_alert_id=police_alert_id)
-    return render(
-        request,
-        "alerts/police_alert.html",
-        {"police_alert": police_alert, "rights_url": police_alert.organisation.rights_url},
-    )
+    _with_rights_links([police_alert])
+    return render(request, "alerts/police_alert.html", {"police_alert": police_alert})
 
 
 @member_required
@@ -155,7 +157,9 @@ def my_reports(request):
 def police_new(request):
     areas = _areas(request)
     followed = selectors.followed_area_ids(actor=request.membership)
-    initial = {"area": str(next(iter(followed)))} if len(followed) == 1 else {}
+    initial = {"submission_key": crypto.random_token(24)}
+    if len(followed) == 1:
+        initial["area"] = str(next(iter(followed)))
     form = forms.PoliceAlertForm(_posted(request), areas=areas, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,6 +169,7 @@ def police_new(request):
                 kind=form.cleaned_data["kind"],
                 minutes_ago=form.cleaned_data["minutes_ago"],
                 note=form.cleaned_data["note"],
+                submission_key=form.cleaned_data["submission_key"],
             )
         except services.AlertError as exc:
             _form_error(form, exc)

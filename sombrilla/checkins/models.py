@@ -201,3 +201,28 @@ class ContactLink(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "buddy"], name="link_once_per_buddy")]
+
+
+class CheckinTally(models.Model):
+    """Plans made and alerts raised per organisation and month, with no link to any plan or person.
+
+    Plans are deleted for real (services.plans_purge); this is what survives them, so M&E figures
+    (sombrilla.monitoring) stay true. Alerts raised in silence (the duress PIN, too many wrong PINs) are one
+    event, so a figure never tells which of the two it was.
+    """
+
+    class Event(models.TextChoices):
+        PLAN = "plan", _("plan made")
+        ESCALATED_DUE = "escalated_due", _("alert raised: no check-in in time")
+        ESCALATED_SOS = "escalated_sos", _("alert raised: SOS")
+        ESCALATED_SILENT = "escalated_silent", _("alert raised in silence")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="checkin_tallies")
+    month = models.DateField()
+    event = models.CharField(max_length=16, choices=Event.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month", "event"], name="checkin_tally_unique_month")
+        ]

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from sombrilla.checkins.models import (
     EXTEND_MINUTES,
     MAX_BUDDIES,
     Buddy,
+    CheckinTally,
     ContactLink,
     DutySlot,
     Plan,
@@ -53,6 +55,23 @@ LINK_HOURS = 24
 
 class CheckinError(Exception):
     """A request about check-ins that cannot be honoured; the message says why, in the member's language."""
+
+
+# Why a plan escalated, as counted for M&E: the two silent reasons are one event (see CheckinTally).
+_ESCALATION_EVENTS = {
+    Step.Reason.DUE: CheckinTally.Event.ESCALATED_DUE,
+    Step.Reason.SOS: CheckinTally.Event.ESCALATED_SOS,
+    Step.Reason.DURESS: CheckinTally.Event.ESCALATED_SILENT,
+    Step.Reason.WRONG_PINS: CheckinTally.Event.ESCALATED_SILENT,
+}
+
+
+def _tally(plan: Plan, event: str, now: datetime) -> None:
+    """+1 in the organisation's unlinked monthly figures (CheckinTally)."""
+    tally, _created = CheckinTally.objects.get_or_create(
+        organisation_id=plan.organisation_id, month=now.date().replace(day=1), event=event
+    )
+    CheckinTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
 
 
 def _require_member(actor: Membership) -> None:
@@ -342,6 +361,7 @@ def plan_create(
         note=note.strip()[:1000],
         next_step_at=ends_at,
     )
+    _tally(plan, CheckinTally.Event.PLAN, now)
     return plan, _screen(actor, cleaned)
 
 
@@ -454,6 +474,7 @@ def plan_sos(*, actor: Membership, plan: Plan | None = None, location: dict | No
             grace_minutes=0,
             note=note.strip()[:1000],
         )
+        _tally(plan, CheckinTally.Event.PLAN, now)
     if located:
         plan.location = located
     # An SOS after a check-in (a safe one, or one with the duress PIN) reopens the plan: the member's word
@@ -623,6 +644,8 @@ def _escalate(plan: Plan, now: datetime, reason: str, *, silent: bool) -> None:
     already fired is not fired again. `silent`: the member's own pages go on showing a safe check-in."""
     fired = set(plan.steps.values_list("kind", flat=True))
     urgent = reason != Step.Reason.DUE
+    if plan.status != Plan.Status.ESCALATED:
+        _tally(plan, _ESCALATION_EVENTS[reason], now)
     plan.status = Plan.Status.ESCALATED
     if silent:
         plan.duress = True

@@ -14,6 +14,8 @@ os.environ["SOMBRILLA_DEMO"] = "0"
 os.environ["SOMBRILLA_ENV_FILE"] = os.devnull
 _var = os.environ.get("SOMBRILLA_VAR_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "var")
 os.environ.setdefault("STATIC_ROOT", os.path.join(_var, "test-static"))
+# Audio that tests upload (rights articles) stays out of the real media folder.
+os.environ.setdefault("MEDIA_ROOT", os.path.join(_var, "test-media"))
 # Playwright's sync API runs an event loop in the test thread; Django's guard would refuse every query.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.makedirs(os.environ["STATIC_ROOT"], exist_ok=True)

@@ -80,6 +80,7 @@ class Topic(models.TextChoices):
     CHECKIN_SOS = "checkin_sos", _("SOS from someone you look out for")
     CHECKIN_OVER = "checkin_over", _("The check-in you were alerted about is over")
     BUDDY_REQUEST = "buddy_request", _("Someone asked you to be their safety buddy")
+    REFERRAL_ANSWERED = "referral_answered", _("Your referral request has an answer")
 
 
 class Dispatch(models.Model):

@@ -10,7 +10,6 @@ urlpatterns = [
     path("notifications/test/", views.test_send, name="test"),
     path("notifications/push/", views.push_subscribe, name="push_subscribe"),
     path("notifications/push/remove/", views.push_unsubscribe, name="push_unsubscribe"),
-    path("sw.js", views.service_worker, name="service_worker"),
     path("staff/deliveries/", views.deliveries, name="deliveries"),
     path("staff/deliveries/<uuid:delivery_id>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

@@ -2,11 +2,9 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from sombrilla.accounts.access import member_required, staff_required
@@ -100,14 +98,6 @@ def inbox(request):
         return redirect("notify:inbox")
     entries = Paginator(selectors.inbox_list(membership=membership), 30).get_page(request.GET.get("page"))
     return render(request, "notify/inbox.html", {"entries": entries})
-
-
-@never_cache
-def service_worker(request):
-    """Served from the root so it may control every page. It holds no data and needs no login."""
-    response = HttpResponse(render_to_string("notify/sw.js", request=request), content_type="text/javascript")
-    response["Service-Worker-Allowed"] = "/"
-    return response
 
 
 @staff_required

@@ -25,7 +25,11 @@ from sombrilla.checkins.tests.factories import page_objects as checkins_page_obj
 from sombrilla.conftest import PASSPHRASE, log_in, totp_now
 from sombrilla.core import clock
 from sombrilla.core.models import AuditEntry
+from sombrilla.directory.tests.factories import page_objects as directory_page_objects
+from sombrilla.monitoring.records.tests.factories import page_objects as records_page_objects
+from sombrilla.monitoring.tests.factories import page_objects as monitoring_page_objects
 from sombrilla.notify.tests.factories import page_objects as notify_page_objects
+from sombrilla.rights.tests.factories import page_objects as rights_page_objects
 
 ROLES = ("anonymous", "alice", "bob", "carol", "dana", "nina", "mallory")
 # Outcomes: a status code, or "→<path>" for a redirect to that path (query string ignored).
@@ -43,6 +47,16 @@ PLAN = "→/checkins/plans/{plan}/"
 ALERT = "→/checkins/alerts/{plan}/"
 BUDDIES = "→/checkins/buddies/"
 DUTY = "→/staff/duty/"
+RIGHTS = "→/staff/rights/"
+RIGHTS_ARTICLE = "→/staff/rights/{rights_article}/"
+RIGHTS_VERSION = "→/staff/rights/{rights_article}/version/"
+SERVICE = "→/services/{service}/"
+REFERRALS = "→/services/referrals/"
+STAFF_SERVICES = "→/staff/services/"
+RATINGS = "→/staff/services/ratings/"
+STAFF_REFERRALS = "→/staff/services/referrals/"
+ME_INDICATOR = "→/me/indicators/{me_indicator}/"
+MAPPING = "→/me/mapping/"
 # Excluded from the matrix on purpose: Django's admin (operators only, own login and two-factor) and the
 # public OpenAPI document (sombrilla/accounts/tests/test_openapi.py).
 NOT_IN_MATRIX = ("admin:", "api-1.0.0:openapi-json")
@@ -204,7 +218,6 @@ MATRIX = [
     page("notify:push_unsubscribe", "GET", "/notifications/push/remove/", LOGIN, 405, 405, 405, 405, 404, 405),
     page("notify:push_unsubscribe", "POST", "/notifications/push/remove/",
          LOGIN, 200, 200, 200, 200, 404, 200, data={}),
-    page("notify:service_worker", "GET", "/sw.js",           200, 200, 200, 200, 200, 200, 200),
     page("notify:deliveries", "GET", "/staff/deliveries/",   LOGIN, 404, 404, 200, 200, 404, 200),
     page("notify:delivery_retry", "GET", "/staff/deliveries/{delivery_id}/retry/",
          LOGIN, 404, 404, 405, 405, 404, 405),
@@ -361,6 +374,158 @@ MATRIX = [
     api_op("me_logout_everywhere", "POST", "me/logout-everywhere", 401, 204, 204, 204, 204, 204, 204),
     api_op("me_delete", "POST", "me/delete",                 401, 204, 204, 204, 204, 204, 204,
            body=lambda _m: {"passphrase": PASSPHRASE}),
+    # Installable and offline (sombrilla.core): the worker, manifest, icon and offline pages are for anyone;
+    # the list of what a phone may keep is an organisation member's (never an analyst's).
+    page("core:service_worker", "GET", "/sw.js",             200, 200, 200, 200, 200, 200, 200),
+    page("core:manifest", "GET", "/manifest.webmanifest",    200, 200, 200, 200, 200, 200, 200),
+    page("core:icon", "GET", "/icon.svg",                    200, 200, 200, 200, 200, 200, 200),
+    page("core:offline", "GET", "/offline/",                 200, 200, 200, 200, 200, 200, 200),
+    page("core:offline_saved", "GET", "/offline/saved/",     200, 200, 200, 200, 200, 200, 200),
+    page("core:offline_urls", "GET", "/offline.json",        LOGIN, 200, 200, 200, 200, 404, 200),
+    page("core:offline_urls", "POST", "/offline.json",       LOGIN, 405, 405, 405, 405, 404, 405),
+    # M&E records (sombrilla.monitoring.records)
+    # Kept by staff and admins, read by network analysts; members and moderators see nothing. {records_members} is a
+    # member organisation organisation A keeps; mallory keeps her own organisation's records only.
+    page("records:hub", "GET", "/me/records/",               LOGIN, 404, 404, 200, 200, 200, 200),
+    page("records:list", "GET", "/me/records/members/",      LOGIN, 404, 404, 200, 200, 200, 200),
+    page("records:list", "GET", "/me/records/training-participants/?year=2024",
+         LOGIN, 404, 404, 200, 200, 200, 200),
+    page("records:new", "GET", "/me/records/members/new/",   LOGIN, 404, 404, 200, 200, 404, 200),
+    page("records:new", "POST", "/me/records/members/new/",  LOGIN, 404, 404, 400, 400, 404, 400, data={}),
+    page("records:record", "GET", "/me/records/members/{records_members}/",
+         LOGIN, 404, 404, 200, 200, 200, 404),
+    page("records:record", "POST", "/me/records/members/{records_members}/",
+         LOGIN, 404, 404, 400, 400, 404, 404, data={}),
+    page("records:delete", "GET", "/me/records/members/{records_members}/delete/",
+         LOGIN, 404, 404, 405, 405, 404, 405),
+    page("records:delete", "POST", "/me/records/members/{records_members}/delete/",
+         LOGIN, 404, 404, "→/me/records/members/", "→/me/records/members/", 404, 404),
+    page("records:import", "GET", "/me/records/members/import/", LOGIN, 404, 404, 200, 200, 404, 200),
+    page("records:import", "POST", "/me/records/members/import/", LOGIN, 404, 404, 400, 400, 404, 400, data={}),
+    page("records:template", "GET", "/me/records/members/template.csv", LOGIN, 404, 404, 200, 200, 200, 200),
+    # M&E (sombrilla.monitoring)
+    # Figures for staff and admins of the organisation, and for network analysts added up across the sharing
+    # organisations; members and moderators get nothing. {me_indicator} belongs to organisation A's own framework
+    # (analysts add up the network's frameworks only; mallory's organisation does not read it), with carol's
+    # figure {me_value} and its evidence; {me_network_indicator} is in Sombrilla's platform framework, which every
+    # organisation reads.
+    page("monitoring:dashboard", "GET", "/me/",              LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:indicator", "GET", "/me/indicators/{me_indicator}/", LOGIN, 404, 404, 200, 200, 404, 404),
+    page("monitoring:indicator", "POST", "/me/indicators/{me_indicator}/",
+         LOGIN, 404, 404, 400, 400, 404, 404, data={}),
+    page("monitoring:indicator", "GET", "/me/indicators/{me_network_indicator}/",
+         LOGIN, 404, 404, 200, 200, 200, 200),
+    # A computed indicator takes no figures by hand, from anyone.
+    page("monitoring:indicator", "POST", "/me/indicators/{me_network_indicator}/",
+         LOGIN, 404, 404, 404, 404, 404, 404, data={}),
+    page("monitoring:value_delete", "GET", "/me/values/{me_value}/delete/", LOGIN, 404, 404, 405, 405, 404, 405),
+    page("monitoring:value_delete", "POST", "/me/values/{me_value}/delete/",
+         LOGIN, 404, 404, ME_INDICATOR, ME_INDICATOR, 404, 404),
+    page("monitoring:evidence", "GET", "/me/values/{me_value}/evidence/", LOGIN, 404, 404, 200, 200, 404, 404),
+    page("monitoring:compare", "GET", "/me/compare/",        LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:report", "GET", "/me/report/",          LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:report_xlsx", "GET", "/me/report.xlsx", LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:report_csv", "GET", "/me/report.csv",   LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:dhis2", "GET", "/me/export/dhis2.json", LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:adx", "GET", "/me/export/adx.xml",      LOGIN, 404, 404, 200, 200, 200, 200),
+    page("monitoring:mapping", "GET", "/me/mapping/",        LOGIN, 404, 404, 200, 200, 404, 200),
+    page("monitoring:mapping", "POST", "/me/mapping/",       LOGIN, 404, 404, MAPPING, MAPPING, 404, MAPPING,
+         data={"org_unit": "OU123456789"}),
+    # rights (sombrilla.rights)
+    # Guides for organisation members (never analysts); writing them for staff. {rights_article} is carol's key
+    # article, reviewed in English with a card and audio ({rights_version}), with a Spanish draft ({rights_draft}).
+    page("rights:index", "GET", "/rights/",                  LOGIN, 200, 200, 200, 200, 404, 200),
+    page("rights:index", "POST", "/rights/",                 LOGIN, 405, 405, 405, 405, 404, 405),
+    page("rights:article", "GET", "/rights/{rights_article}/", LOGIN, 200, 200, 200, 200, 404, 404),
+    page("rights:card", "GET", "/rights/{rights_article}/card/", LOGIN, 200, 200, 200, 200, 404, 404),
+    page("rights:audio", "GET", "/rights/{rights_article}/audio/", LOGIN, 200, 200, 200, 200, 404, 404),
+    page("rights:staff_list", "GET", "/staff/rights/",       LOGIN, 404, 404, 200, 200, 404, 200),
+    page("rights:staff_new", "GET", "/staff/rights/new/",    LOGIN, 404, 404, 200, 200, 404, 200),
+    page("rights:staff_new", "POST", "/staff/rights/new/",   LOGIN, 404, 404, 400, 400, 404, 400, data={}),
+    page("rights:staff_article", "GET", "/staff/rights/{rights_article}/", LOGIN, 404, 404, 200, 200, 404, 404),
+    page("rights:staff_article", "POST", "/staff/rights/{rights_article}/",
+         LOGIN, 404, 404, 400, 400, 404, 404, data={}),
+    page("rights:staff_delete", "GET", "/staff/rights/{rights_article}/delete/",
+         LOGIN, 404, 404, 200, 200, 404, 404),
+    page("rights:staff_delete", "POST", "/staff/rights/{rights_article}/delete/",
+         LOGIN, 404, 404, RIGHTS, RIGHTS, 404, 404),
+    page("rights:staff_version", "GET", "/staff/rights/{rights_article}/version/?language=es",
+         LOGIN, 404, 404, 200, 200, 404, 404),
+    page("rights:staff_version", "POST", "/staff/rights/{rights_article}/version/?language=es",
+         LOGIN, 404, 404, 400, 400, 404, 404, data={}),
+    page("rights:staff_version_review", "GET", "/staff/rights/versions/{rights_draft}/review/",
+         LOGIN, 404, 404, 405, 405, 404, 405),
+    page("rights:staff_version_review", "POST", "/staff/rights/versions/{rights_draft}/review/",
+         LOGIN, 404, 404, RIGHTS_VERSION, RIGHTS_VERSION, 404, 404),
+    page("rights:staff_version_delete", "POST", "/staff/rights/versions/{rights_draft}/delete/",
+         LOGIN, 404, 404, RIGHTS_ARTICLE, RIGHTS_ARTICLE, 404, 404),
+    page("rights:staff_audio", "GET", "/staff/rights/versions/{rights_version}/audio/",
+         LOGIN, 404, 404, 200, 200, 404, 404),
+    page("rights:staff_audio", "POST", "/staff/rights/versions/{rights_version}/audio/",
+         LOGIN, 404, 404, RIGHTS_VERSION, RIGHTS_VERSION, 404, 404, data={}),
+    page("rights:staff_audio_generate", "POST", "/staff/rights/versions/{rights_version}/audio/generate/",
+         LOGIN, 404, 404, RIGHTS_VERSION, RIGHTS_VERSION, 404, 404),
+    page("rights:staff_audio_remove", "POST", "/staff/rights/versions/{rights_version}/audio/remove/",
+         LOGIN, 404, 404, RIGHTS_VERSION, RIGHTS_VERSION, 404, 404),
+    api_op("rights_articles", "GET", "rights/articles",      401, 200, 200, 200, 200, 403, 200),
+    api_op("rights_article", "GET", "rights/articles/{article_id}", 401, 200, 200, 200, 200, 403, 404),
+    api_op("rights_card", "GET", "rights/articles/{article_id}/card", 401, 200, 200, 200, 200, 403, 404),
+    # directory (sombrilla.directory)
+    # Services directory: organisation members only (never analysts); notes moderated by moderators and staff;
+    # services and referral requests managed by staff. {service} is carol's, {rating} is alice's note waiting
+    # for a moderator, {referral} is alice's open request.
+    page("directory:list", "GET", "/services/",              LOGIN, 200, 200, 200, 200, 404, 200),
+    page("directory:service", "GET", "/services/{service}/", LOGIN, 200, 200, 200, 200, 404, 404),
+    page("directory:rate", "GET", "/services/{service}/rating/", LOGIN, 405, 405, 405, 405, 404, 405),
+    page("directory:rate", "POST", "/services/{service}/rating/", LOGIN, SERVICE, SERVICE, SERVICE, SERVICE,
+         404, 404, data={"stars": "4"}),
+    # Only alice has a rating to delete; the others are told they have none, on the same page.
+    page("directory:rating_delete", "POST", "/services/{service}/rating/delete/",
+         LOGIN, SERVICE, SERVICE, SERVICE, SERVICE, 404, 404),
+    page("directory:refer", "POST", "/services/{service}/referral/", LOGIN, REFERRALS, REFERRALS, REFERRALS,
+         REFERRALS, 404, 404, data={"message": "matrix"}),
+    page("directory:referrals", "GET", "/services/referrals/", LOGIN, 200, 200, 200, 200, 404, 200),
+    page("directory:referrals", "POST", "/services/referrals/", LOGIN, 400, 400, 400, 400, 404, 400, data={}),
+    page("directory:referral_close", "POST", "/services/referrals/{referral}/close/",
+         LOGIN, REFERRALS, 404, 404, 404, 404, 404),
+    page("directory:staff_list", "GET", "/staff/services/",  LOGIN, 404, 404, 200, 200, 404, 200),
+    page("directory:staff_new", "GET", "/staff/services/new/", LOGIN, 404, 404, 200, 200, 404, 200),
+    page("directory:staff_new", "POST", "/staff/services/new/", LOGIN, 404, 404, 400, 400, 404, 400, data={}),
+    page("directory:staff_edit", "GET", "/staff/services/{service}/", LOGIN, 404, 404, 200, 200, 404, 404),
+    page("directory:staff_edit", "POST", "/staff/services/{service}/", LOGIN, 404, 404, 400, 400, 404, 404,
+         data={}),
+    page("directory:staff_active", "POST", "/staff/services/{service}/active/",
+         LOGIN, 404, 404, STAFF_SERVICES, STAFF_SERVICES, 404, 404, data={"active": "0"}),
+    page("directory:staff_delete", "POST", "/staff/services/{service}/delete/",
+         LOGIN, 404, 404, STAFF_SERVICES, STAFF_SERVICES, 404, 404),
+    page("directory:ratings", "GET", "/staff/services/ratings/", LOGIN, 404, 200, 200, 200, 404, 200),
+    page("directory:rating_moderate", "POST", "/staff/services/ratings/{rating}/",
+         LOGIN, 404, RATINGS, RATINGS, RATINGS, 404, 404, data={"action": "publish"}),
+    page("directory:staff_referrals", "GET", "/staff/services/referrals/", LOGIN, 404, 404, 200, 200, 404, 200),
+    page("directory:staff_referral", "GET", "/staff/services/referrals/{referral}/",
+         LOGIN, 404, 404, 200, 200, 404, 404),
+    page("directory:staff_referral", "POST", "/staff/services/referrals/{referral}/",
+         LOGIN, 404, 404, STAFF_REFERRALS, STAFF_REFERRALS, 404, 404, data={"answer": "matrix answer"}),
+    page("directory:staff_referral_close", "POST", "/staff/services/referrals/{referral}/close/",
+         LOGIN, 404, 404, STAFF_REFERRALS, STAFF_REFERRALS, 404, 404),
+    api_op("service_list", "GET", "services",                401, 200, 200, 200, 200, 403, 200),
+    api_op("service_get", "GET", "services/{service_id}",    401, 200, 200, 200, 200, 403, 404),
+    api_op("rating_put", "PUT", "services/{service_id}/rating", 401, 200, 200, 200, 200, 403, 404,
+           body=lambda _m: {"stars": 4}),
+    # Only alice has a rating to delete.
+    api_op("rating_delete", "DELETE", "services/{service_id}/rating", 401, 204, 404, 404, 404, 403, 404),
+    api_op("referral_request", "POST", "referrals",          401, 201, 201, 201, 201, 403, 201,
+           body=lambda _m: {"kind": "shelter"}),
+    api_op("referral_list", "GET", "referrals",              401, 200, 200, 200, 200, 403, 200),
+    # The member closes her own request, staff any of their organisation's.
+    api_op("referral_close", "POST", "referrals/{referral_id}/close", 401, 200, 404, 200, 200, 403, 404),
+    api_op("staff_referral_list", "GET", "staff/referrals",  401, 403, 403, 200, 200, 403, 200),
+    api_op("staff_referral_get", "GET", "staff/referrals/{referral_id}", 401, 403, 403, 200, 200, 403, 404),
+    api_op("staff_referral_answer", "POST", "staff/referrals/{referral_id}/answer",
+           401, 403, 403, 200, 200, 403, 404, body=lambda _m: {"answer": "matrix answer"}),
+    api_op("rating_queue", "GET", "staff/ratings",           401, 404, 200, 200, 200, 403, 200),
+    api_op("rating_moderate", "POST", "staff/ratings/{rating_id}/moderate",
+           401, 404, 200, 200, 200, 403, 404, body=lambda _m: {"action": "publish"}),
 ]
 # fmt: on
 
@@ -384,6 +549,7 @@ def org_a_objects(people):
     alice_invitation, _code = services.invitation_issue(actor=people["alice"])
     alerts = alerts_page_objects(people)
     checkins = checkins_page_objects(people)
+    rights = rights_page_objects(people)
     return {
         "alice": people["alice"].pk,
         "invitation": invitation.pk,
@@ -398,6 +564,13 @@ def org_a_objects(people):
         "plan_id": checkins["plan"],
         "buddy_id": checkins["buddy"],
         "slot_id": checkins["slot"],
+        **records_page_objects(people),
+        **monitoring_page_objects(people),
+        # rights objects
+        **rights,
+        "article_id": rights["rights_article"],
+        # directory objects
+        **directory_page_objects(people),
     }
 
 
@@ -558,7 +731,7 @@ def test_it_refuses_cross_organisation_changes_in_the_services_too(people):
 
 def _unverified(membership) -> Client:
     client = Client()
-    client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(membership.account, backend="sombrilla.accounts.backends.AccountBackend")
     return client
 
 

@@ -128,7 +128,7 @@ def test_it_shows_the_member_their_own_record_with_the_browser_session(alice):
 
 def test_it_refuses_a_staff_session_that_has_not_passed_two_factor(carol):
     client = Client()
-    client.force_login(carol.account, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(carol.account, backend="sombrilla.accounts.backends.AccountBackend")
     assert client.get("/api/v1/me").status_code == 401
     assert log_in(Client(), carol).get("/api/v1/me").status_code == 200
 

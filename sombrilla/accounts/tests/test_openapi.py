@@ -111,7 +111,57 @@ def test_it_documents_every_operation_in_the_snapshot():
         ("get", "staff/duty"),
         ("post", "staff/duty"),
         ("post", "staff/duty/{slot_id}/remove"),
+        # Rights
+        ("get", "rights/articles"),
+        ("get", "rights/articles/{article_id}"),
+        ("get", "rights/articles/{article_id}/card"),
+        # Services directory
+        ("get", "services"),
+        ("get", "services/{service_id}"),
+        ("put", "services/{service_id}/rating"),
+        ("delete", "services/{service_id}/rating"),
+        ("post", "referrals"),
+        ("get", "referrals"),
+        ("post", "referrals/{referral_id}/close"),
+        ("get", "staff/referrals"),
+        ("get", "staff/referrals/{referral_id}"),
+        ("post", "staff/referrals/{referral_id}/answer"),
+        ("get", "staff/ratings"),
+        ("post", "staff/ratings/{rating_id}/moderate"),
     }
+
+
+def test_it_names_each_schema_once_across_every_router():
+    """The schema names its components by class name alone: two apps' `AnswerIn` would make one operation
+    document the other's body, with nothing failing."""
+    import typing
+
+    import pydantic
+
+    from sombrilla.api import api
+
+    seen: set = set()
+    names: dict[str, set[str]] = {}
+
+    def walk(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel) and annotation not in seen:
+            seen.add(annotation)
+            names.setdefault(annotation.__name__, set()).add(f"{annotation.__module__}.{annotation.__qualname__}")
+            for field in annotation.model_fields.values():
+                walk(field.annotation)
+        for argument in typing.get_args(annotation):
+            walk(argument)
+
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in operation.models:
+                    for field in model.model_fields.values():
+                        walk(field.annotation)
+                for response in operation.response_models.values():
+                    walk(response)
+    assert len(names) > 50
+    assert {name: places for name, places in names.items() if len(places) > 1} == {}
 
 
 # Fuzzing ------------------------------------------------------------------------------------------

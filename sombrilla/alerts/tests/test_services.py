@@ -331,6 +331,23 @@ def test_it_sends_nothing_when_publishing_fails(bob, alice, areas):
 # Police alerts -------------------------------------------------------------------------------------------------
 
 
+def test_it_makes_one_police_alert_from_a_warning_sent_twice(alice, carol, erin, areas):
+    """A phone that replays a warning it had already sent (the answer was lost) must not warn twice."""
+    account_services.membership_set_trusted(actor=carol, membership=alice, trusted=True)
+    alice.refresh_from_db()
+    services.area_follow_set(actor=erin, areas=[areas["kenya"]])
+    warn = {"actor": alice, "area": areas["westlands"], "kind": "raid", "minutes_ago": 0}
+    first = services.police_alert_create(**warn, submission_key="police-form-1")
+    again = services.police_alert_create(**warn, submission_key="police-form-1")
+    other = services.police_alert_create(**warn, submission_key="police-form-2")
+    # The same key from another member is that member's own warning.
+    erins = services.police_alert_create(**{**warn, "actor": erin}, submission_key="police-form-1")
+    assert first.pk == again.pk != other.pk != erins.pk
+    assert PoliceAlert.objects.count() == 3
+    assert Dispatch.objects.filter(target_id=first.pk).count() == 1
+    assert "police-form-1" not in _database_text()
+
+
 def test_it_publishes_a_trusted_members_police_alert_at_once(alice, carol, erin, areas):
     account_services.membership_set_trusted(actor=carol, membership=alice, trusted=True)
     alice.refresh_from_db()

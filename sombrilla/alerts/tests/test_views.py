@@ -333,6 +333,18 @@ def test_it_sends_a_members_police_alert_to_moderation_and_a_trusted_ones_out_at
     assert response["Location"] == f"/alerts/police/{published.pk}/"
 
 
+def test_it_gives_the_police_form_a_one_time_key_that_makes_a_resent_warning_one_alert(alice, areas):
+    form = _client(alice).get("/police/new/")
+    key = input_value(form, "submission_key")
+    assert len(key) >= 24
+    assert input_value(_client(alice).get("/police/new/"), "submission_key") != key
+    data = {"area": str(areas["nairobi"].pk), "kind": "raid", "minutes_ago": "0", "submission_key": key}
+    first = _client(alice).post("/police/new/", data)
+    again = _client(alice).post("/police/new/", data)
+    assert first["Location"] == again["Location"] == "/reports/"
+    assert PoliceAlert.objects.count() == 1
+
+
 def test_it_hides_an_expired_alert(alice, bob, carol, areas):
     alert = make_alert(bob, carol, areas["westlands"])
     with clock.travel(timedelta(days=400)):

@@ -18,7 +18,11 @@ from sombrilla.checkins import services as checkins_services
 from sombrilla.checkins.tests import factories as checkins_factories
 from sombrilla.conftest import PASSPHRASE, log_in
 from sombrilla.core import clock
+from sombrilla.directory.tests.factories import full_page_objects as directory_objects
+from sombrilla.monitoring.records.tests.factories import full_page_objects as records_objects
+from sombrilla.monitoring.tests.factories import full_page_objects as monitoring_objects
 from sombrilla.notify.tests.factories import page_objects as notify_objects
+from sombrilla.rights.tests.factories import full_page_objects as rights_objects
 
 
 def checkins_objects(people: dict) -> dict:
@@ -95,6 +99,53 @@ PAGES = [
     Page("checkins-link", "/c/{token}/", objects=checkins_objects),
     # Anonymous visitors are sent to the login page for any unknown path, so the 404 is a member's.
     Page("not-found", "/no-such-page/", "alice", status=404),
+    # What a phone shows for a page it does not keep, and after keeping a form to send later.
+    Page("offline", "/offline/", "alice"),
+    Page("offline-saved", "/offline/saved/", "alice"),
+    # M&E records pages (the demo's four years of records)
+    Page("records-hub", "/me/records/", "carol", objects=records_objects),
+    Page("records-list", "/me/records/communications/", "carol", objects=records_objects),
+    Page("records-new", "/me/records/publications/new/", "carol"),
+    Page("records-record", "/me/records/trainings/{records_trainings}/", "carol", objects=records_objects),
+    Page("records-analyst", "/me/records/trainings/{records_trainings}/", "nina", objects=records_objects),
+    Page("records-import", "/me/records/publications/import/", "carol"),
+    # M&E pages (both shipped frameworks, organisation A's records and tallies counted)
+    Page("me-dashboard", "/me/?year={me_year}", "carol", objects=monitoring_objects),
+    Page(
+        "me-dashboard-platform", "/me/?framework=sombrilla-platform&year={me_year}", "carol", objects=monitoring_objects
+    ),
+    Page("me-dashboard-network", "/me/?year={me_year}", "nina", objects=monitoring_objects),
+    Page("me-indicator", "/me/indicators/{me_indicator}/", "carol", objects=monitoring_objects),
+    Page(
+        "me-indicator-computed",
+        "/me/indicators/{me_network_indicator}/?year={me_year}",
+        "carol",
+        objects=monitoring_objects,
+    ),
+    Page("me-compare", "/me/compare/", "carol", objects=monitoring_objects),
+    Page("me-report", "/me/report/?year={me_year}", "carol", objects=monitoring_objects),
+    Page("me-mapping", "/me/mapping/", "carol"),
+    # rights pages
+    Page("rights-index", "/rights/", "alice", objects=rights_objects),
+    Page("rights-article", "/rights/{rights_article}/", "alice", objects=rights_objects),
+    Page("rights-card", "/rights/{rights_article}/card/", "alice", objects=rights_objects),
+    Page("rights-staff", "/staff/rights/", "carol", objects=rights_objects),
+    Page("rights-staff-new", "/staff/rights/new/", "carol"),
+    Page("rights-staff-article", "/staff/rights/{rights_article}/", "carol", objects=rights_objects),
+    Page("rights-staff-delete", "/staff/rights/{rights_article}/delete/", "carol", objects=rights_objects),
+    Page(
+        "rights-staff-version", "/staff/rights/{rights_article}/version/?language=en", "carol", objects=rights_objects
+    ),
+    # directory pages
+    Page("directory-list", "/services/", "alice", objects=directory_objects),
+    Page("directory-service", "/services/{service}/", "alice", objects=directory_objects),
+    Page("directory-referrals", "/services/referrals/", "alice", objects=directory_objects),
+    Page("directory-staff", "/staff/services/", "carol", objects=directory_objects),
+    Page("directory-staff-new", "/staff/services/new/", "carol", objects=directory_objects),
+    Page("directory-staff-edit", "/staff/services/{service}/", "carol", objects=directory_objects),
+    Page("directory-ratings", "/staff/services/ratings/", "bob", objects=directory_objects),
+    Page("directory-staff-referrals", "/staff/services/referrals/", "carol", objects=directory_objects),
+    Page("directory-staff-referral", "/staff/services/referrals/{referral}/", "carol", objects=directory_objects),
 ]
 
 
@@ -117,7 +168,7 @@ def session_cookie(live_url: str, membership: Membership) -> dict:
     if Authenticator.objects.filter(user=membership.account).exists():
         log_in(client, membership)
     else:
-        client.force_login(membership.account, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(membership.account, backend="sombrilla.accounts.backends.AccountBackend")
     return {
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,

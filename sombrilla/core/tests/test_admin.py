@@ -25,7 +25,7 @@ def test_it_sends_an_anonymous_visitor_to_the_sites_own_login(db):
 
 def test_it_refuses_a_superuser_who_has_not_passed_two_factor(db):
     client = Client()
-    client.force_login(_operator(db), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(_operator(db), backend="sombrilla.accounts.backends.AccountBackend")
     response = client.get(f"/{settings.ADMIN_PATH}/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/account/two-factor/")
 
@@ -33,7 +33,7 @@ def test_it_refuses_a_superuser_who_has_not_passed_two_factor(db):
 def test_it_opens_for_a_superuser_past_two_factor(db):
     operator = _operator(db)
     client = Client()
-    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(operator, backend="sombrilla.accounts.backends.AccountBackend")
     session = client.session
     session["otp_device_id"] = Authenticator.objects.get(user=operator).persistent_id
     session.save()

@@ -229,7 +229,7 @@ def test_it_names_no_other_host_in_any_page(people):
     alice_client = log_in(Client(), people["alice"])
     assert _check_page(alice_client.post("/account/recovery-codes/"), "recovery codes") == 1
     unverified = Client()
-    unverified.force_login(carol.account, backend="django.contrib.auth.backends.ModelBackend")
+    unverified.force_login(carol.account, backend="sombrilla.accounts.backends.AccountBackend")
     assert _check_page(unverified.get("/account/two-factor/"), "two-factor verify") == 1
     csrf = Client(enforce_csrf_checks=True).post("/login/", {})
     assert _check_page(csrf, "csrf failure") == 1
@@ -485,7 +485,7 @@ def test_it_lets_no_address_or_user_agent_reach_the_logs_or_the_database(people,
         )
         assert response.status_code == 200 and Membership.objects.filter(account__pseudonym="newcomer").exists()
         staff = Client(**CLIENT_HEADERS)
-        staff.force_login(carol.account, backend="django.contrib.auth.backends.ModelBackend")
+        staff.force_login(carol.account, backend="sombrilla.accounts.backends.AccountBackend")
         staff.post("/account/two-factor/", {"token": totp_now(carol)})
         assert staff.get(f"/staff/members/{alice.pk}/").status_code == 200
         api = Client(**CLIENT_HEADERS)

@@ -55,6 +55,13 @@ class Command(BaseCommand):
             "  her duress PIN 1357. Make a 1-minute plan at /checkins/new/ and let it lapse: after 5 minutes rosa\n"
             "  sees the alert in her inbox and the sister's email with its one-time link appears here."
         )
+        self.stdout.write(
+            "Rights and services: /rights/ has articles in English, Spanish and Russian (change the language at\n"
+            "  the foot of any page; 'If you are arrested' has audio and a quick card), /services/ the directory.\n"
+            "  Log in once with JavaScript on, then stop the server: the articles still open on that browser.\n"
+            "M&E: carol (staff) and nina (analyst) open /me/ for the NSWP 2022-25 indicators computed from four\n"
+            "  years of demo records, with charts, the XLSX report and the DHIS2 and ADX exports."
+        )
         self.stdout.write("Invitation codes to join as a new member (each works once):")
         for code in codes:
             self.stdout.write(f"  {code}   http://127.0.0.1:8000/join/?code={code}")
@@ -93,7 +100,28 @@ class Command(BaseCommand):
         services.organisation_create(slug="other", name="Other Collective (demo)")
         self._alerts(organisation)
         self._checkins(organisation)
+        self._hub(organisation)
         return organisation
+
+    def _hub(self, organisation: Organisation) -> None:
+        """Rights articles in English, Spanish and Russian (one with audio), the services directory with
+        ratings and a referral waiting, the NSWP monitoring framework with four years of records, and
+        Sombrilla's own indicators."""
+        from sombrilla.directory.demo import demo_load as directory_demo
+        from sombrilla.monitoring.records.demo import demo_load as records_demo
+        from sombrilla.monitoring.services import framework_load_shipped
+        from sombrilla.rights.demo import demo_load as rights_demo
+
+        people = {m.account.pseudonym: m for m in Membership.objects.filter(organisation=organisation)}
+        rights_demo(organisation=organisation, author=people["carol"])
+        directory_demo(
+            organisation=organisation,
+            author=people["carol"],
+            members=[people[name] for name in ("alice", "rosa", "lena", "mia", "zoe")],
+        )
+        framework_load_shipped()
+        framework_load_shipped(code="sombrilla-platform")
+        records_demo(organisation=organisation, author=people["carol"])
 
     def _alerts(self, organisation: Organisation) -> None:
         """Followed areas, notification choices, one published alert, one report waiting and a police alert,
