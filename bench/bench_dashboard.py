@@ -17,28 +17,16 @@ BENCH_RECORDS changes the total (default 1,000,000). Figures go in bench/README.
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timedelta
 
-os.environ.setdefault("SOMBRILLA_DEMO", "1")
-# Production renders with cached templates; demo mode's DEBUG would recompile every template per request.
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SOMBRILLA_VAR_DIR", tempfile.mkdtemp(prefix="sombrilla-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sombrilla.settings")
-os.environ.setdefault("SOMBRILLA_ENV_FILE", os.devnull)
-# The test client's host. Not setup_test_environment(): it instruments every template render for the test
-# client to copy each context, a cost the real site never pays.
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+import inprocess  # noqa: F401 - sets Django up, so it comes before any Django import
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.utils import timezone
 
 RECORDS = int(os.environ.get("BENCH_RECORDS", 1_000_000))
 YEAR = 2025

@@ -15,27 +15,15 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 
-os.environ.setdefault("SOMBRILLA_DEMO", "1")
-# Production renders with cached templates; demo mode's DEBUG would recompile every template per request.
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SOMBRILLA_VAR_DIR", tempfile.mkdtemp(prefix="sombrilla-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sombrilla.settings")
-os.environ.setdefault("SOMBRILLA_ENV_FILE", os.devnull)
-# The test client's host. Not setup_test_environment(): it instruments every template render for the test
-# client to copy each context, a cost the real site never pays.
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+import inprocess  # noqa: F401 - sets Django up, so it comes before any Django import
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
+# isort: split
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
 
 IDENTIFIERS = int(os.environ.get("BENCH_IDENTIFIERS", 1_000_000))
 PER_REPORT = 10
