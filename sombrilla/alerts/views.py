@@ -18,7 +18,7 @@ from sombrilla.alerts.models import Report
 from sombrilla.core import crypto
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
-from sombrilla.rights.selectors import police_rights_url
+from sombrilla.rights.selectors import police_rights_urls
 
 
 def _form_error(form, exc: Exception) -> None:
@@ -43,10 +43,8 @@ def _area(request, area_id):
 
 def _with_rights_links(police_alerts) -> None:
     """Each police alert links to the quick card for its country (see rights.selectors.police_rights_url)."""
-    links: dict = {}
+    links = police_rights_urls(police_alerts)
     for police_alert in police_alerts:
-        if police_alert.area_id not in links:
-            links[police_alert.area_id] = police_rights_url(police_alert)
         police_alert.rights_url = links[police_alert.area_id]
 
 

@@ -236,12 +236,10 @@ def _country_of(area: Area | None) -> Area | None:
     return area
 
 
-def card_for_area(organisation: Organisation, area: Area | None, topics: tuple[str, ...] = ()) -> Article | None:
-    """The key article whose quick card applies where `area` is: one for the area's country first, else one
-    for everywhere. Among several, those of `topics` first (in that order), then by position. Only an article
-    with a reviewed version that has card steps counts, so the link always opens a card."""
-    country = _country_of(area)
-    candidates = [
+def _key_cards(organisation: Organisation) -> list[Article]:
+    """The organisation's key articles with a reviewed version that has card steps, so a link always opens a
+    card; their countries and reviewed versions come with them."""
+    return [
         article
         for article in Article.objects.filter(organisation=organisation, is_key=True)
         .prefetch_related(
@@ -251,21 +249,34 @@ def card_for_area(organisation: Organisation, area: Area | None, topics: tuple[s
         if any(version.card_steps for version in article.versions.all())
     ]
 
+
+def _best_card(cards: list[Article], area: Area | None, topics: tuple[str, ...]) -> Article | None:
+    country = _country_of(area)
+
     def rank(article: Article) -> tuple:
         countries = [c.pk for c in article.countries.all()]
         place = 0 if country is not None and country.pk in countries else 1 if not countries else 2
         topic = topics.index(article.topic) if article.topic in topics else len(topics)
         return (place, topic)
 
-    ranked = sorted((a for a in candidates if rank(a)[0] < 2), key=rank)
+    ranked = sorted((a for a in cards if rank(a)[0] < 2), key=rank)
     return ranked[0] if ranked else None
+
+
+def card_for_area(organisation: Organisation, area: Area | None, topics: tuple[str, ...] = ()) -> Article | None:
+    """The key article whose quick card applies where `area` is: one for the area's country first, else one
+    for everywhere. Among several, those of `topics` first (in that order), then by position."""
+    return _best_card(_key_cards(organisation), area, topics)
+
+
+def _card_url(organisation: Organisation, card: Article | None) -> str:
+    return reverse("rights:card", args=[card.pk]) if card is not None else organisation.rights_url
 
 
 def rights_url_for_area(organisation: Organisation, area: Area | None, topics: tuple[str, ...] = ()) -> str:
     """Where "Know your rights" goes from something that happened in `area`: the quick card for that place,
     else the organisation's own rights page (which may be empty)."""
-    card = card_for_area(organisation, area, topics)
-    return reverse("rights:card", args=[card.pk]) if card is not None else organisation.rights_url
+    return _card_url(organisation, card_for_area(organisation, area, topics))
 
 
 # Where a police alert sends members: what to do when police stop you, then if you are arrested.
@@ -274,6 +285,22 @@ POLICE_TOPICS = (Topic.POLICE_CHECK, Topic.ARREST)
 
 def police_rights_url(police_alert) -> str:
     return rights_url_for_area(police_alert.organisation, police_alert.area, POLICE_TOPICS)
+
+
+def police_rights_urls(police_alerts) -> dict:
+    """{area id: police_rights_url} for a page of police alerts, reading each organisation's cards once
+    rather than once per area."""
+    cards: dict = {}
+    urls: dict = {}
+    for police_alert in police_alerts:
+        if police_alert.area_id in urls:
+            continue
+        organisation = police_alert.organisation
+        if organisation.pk not in cards:
+            cards[organisation.pk] = _key_cards(organisation)
+        card = _best_card(cards[organisation.pk], police_alert.area, POLICE_TOPICS)
+        urls[police_alert.area_id] = _card_url(organisation, card)
+    return urls
 
 
 # Offline ------------------------------------------------------------------------------------------------
