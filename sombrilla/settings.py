@@ -354,7 +354,7 @@ if SMS_GATEWAY == "http" and not SMS_GATEWAY_URL:
 DELIVERY_LEASE_SECONDS = envint("DELIVERY_LEASE_SECONDS", 60)
 DELIVERY_MAX_ATTEMPTS = envint("DELIVERY_MAX_ATTEMPTS", 8)
 DELIVERY_RETRY_SECONDS = envint("DELIVERY_RETRY_SECONDS", 30)
-DELIVERY_BATCH = envint("DELIVERY_BATCH", 200)
+DELIVERY_BATCH = envint("DELIVERY_BATCH", 400)
 # Send tasks enqueued for one large fan-out, so that every running worker can take a share.
 DELIVERY_PARALLEL_TASKS = envint("DELIVERY_PARALLEL_TASKS", 4)
 # Push requests in flight at once per worker: push services answer in tens of milliseconds, not microseconds.

@@ -5,20 +5,20 @@ inside the app after login. An outside contact (no login) gets the text its send
 here logs a destination or a message body.
 """
 
-import asyncio
 import atexit
 import base64
 import concurrent.futures
 import json
 import logging
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-import aiohttp
 import phonenumbers
 import urllib3
 from django.conf import settings
@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from py_vapid import Vapid02
 from pywebpush import WebPusher, WebPushException
 
-from sombrilla.accounts.models import Membership
+from sombrilla.notify import pushsender
 from sombrilla.notify.models import Channel, Contact, Topic
 
 logger = logging.getLogger(__name__)
@@ -145,49 +145,25 @@ def _vapid_header(audience: str) -> str:
 class _Texts:
     """(title, body) of each delivery in a batch, in its recipient's language: discreet unless the member chose
     details. Members share a handful of (language, discretion) pairs, so each is translated once per batch.
-    An outside contact's delivery carries its own text, written by the sender.
+    An outside contact's delivery carries its own text, written by the sender."""
 
-    Deliveries from services.deliveries_claim carry their recipient's language and choice (recipient_language,
-    recipient_discreet); for any other, one query finds them."""
-
-    def __init__(self, deliveries):
-        self.recipients: dict = {}
-        missing = set()
-        for delivery in deliveries:
-            if delivery.destination:
-                continue
-            if hasattr(delivery, "recipient_language"):
-                self.recipients[delivery.membership_id] = (delivery.recipient_language, delivery.recipient_discreet)
-            else:
-                missing.add(delivery.membership_id)
-        if missing:
-            rows = (
-                Membership.objects.filter(id__in=missing)
-                .order_by()
-                .values_list("id", "account__language", "notify_preference__discreet")
-            )
-            self.recipients.update((id_, (language, discreet)) for id_, language, discreet in rows)
-        # Without a Preference row a member gets the default: discreet.
-        self.recipients = {
-            id_: (language or settings.LANGUAGE_CODE, discreet is not False)
-            for id_, (language, discreet) in self.recipients.items()
-        }
+    def __init__(self):
         self.translated: dict = {}
 
     def __call__(self, delivery) -> tuple[str, str]:
         if delivery.destination:
             return settings.SITE_NAME, delivery.message
-        language, discreet = self.recipients.get(delivery.membership_id, (settings.LANGUAGE_CODE, True))
-        key = (language, discreet, delivery.dispatch.topic)
-        if key not in self.translated:
-            with translation.override(language):
+        # Without a Preference row a member gets the default: discreet.
+        key = (delivery.recipient_language or settings.LANGUAGE_CODE, delivery.recipient_discreet is not False)
+        if (key, delivery.topic) not in self.translated:
+            with translation.override(key[0]):
                 title = settings.SITE_NAME
-                if discreet:
+                if key[1]:
                     body = _("New update from %(site)s") % {"site": settings.SITE_NAME}
                 else:
-                    body = str(Topic(delivery.dispatch.topic).label)
-            self.translated[key] = (title, body)
-        return self.translated[key]
+                    body = str(Topic(delivery.topic).label)
+            self.translated[key, delivery.topic] = (title, body)
+        return self.translated[key, delivery.topic]
 
 
 def _inbox_url() -> str:
@@ -198,20 +174,17 @@ def _inbox_url() -> str:
 
 def _push_prepare(delivery, texts: _Texts, authorization: dict):
     """Everything but the POST: (endpoint, encrypted body, headers), or the Outcome that makes sending moot.
-
-    Runs in the calling thread, one message after another: encryption is CPU work, and doing it here keeps
-    it out of the GIL's way of the sending loop."""
-    subscription = delivery.subscription
-    if subscription is None:
+    The keys that encrypt a message never leave this process."""
+    if delivery.endpoint is None:
         return Outcome(ok=False, gone=True, error="subscription removed")
     title, body = texts(delivery)
     payload = json.dumps({"title": title, "body": body, "tag": delivery.idempotency_key[:32], "url": "/inbox/"})
     try:
-        keys = json.loads(subscription.keys)
-        encrypted = WebPusher({"endpoint": subscription.endpoint, "keys": keys}).encode(payload.encode())["body"]
+        keys = json.loads(delivery.keys)
+        encrypted = WebPusher({"endpoint": delivery.endpoint, "keys": keys}).encode(payload.encode())["body"]
     except (WebPushException, ValueError, TypeError, KeyError) as exc:
         return Outcome(ok=False, gone=True, error=f"push keys: {type(exc).__name__}")
-    parts = urlsplit(subscription.endpoint)
+    parts = urlsplit(delivery.endpoint)
     audience = f"{parts.scheme}://{parts.netloc}"
     if audience not in authorization:
         authorization[audience] = _vapid_header(audience)
@@ -220,82 +193,57 @@ def _push_prepare(delivery, texts: _Texts, authorization: dict):
         "Content-Encoding": "aes128gcm",
         "Content-Type": "application/octet-stream",
         "TTL": str(24 * 3600),
-        "Urgency": "high" if delivery.dispatch.urgent else "normal",
+        "Urgency": "high" if delivery.urgent else "normal",
         # A push service replaces an undelivered message with the same topic: a resend cannot show twice.
         "Topic": delivery.idempotency_key[:32],
     }
-    return subscription.endpoint, encrypted, headers
+    return delivery.endpoint, encrypted, headers
 
 
-class _PushLoop:
-    """One asyncio loop per process, in a daemon thread, that POSTs prepared push messages.
-
-    Push services answer in tens of milliseconds, so many requests must be in flight; on an event loop they
-    cost no thread each (a pool of threads, one request each, spent more time handing the GIL around than
-    sending). The aiohttp session lives as long as the loop, so connections to a push service are kept alive
-    across batches."""
+class _PushSender:
+    """This process's push sender (see pushsender): started on first use, and again if it dies or this process
+    is a fork of the one that started it."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.pid: int | None = None
-        self.thread: threading.Thread | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.session: aiohttp.ClientSession | None = None
-        self.gate: asyncio.Semaphore | None = None
-        self.gate_size = 0
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     def submit(self, messages: list) -> concurrent.futures.Future:
-        """Start POSTing (endpoint, body, headers) messages, never more than PUSH_CONCURRENCY at once in this
-        process; the future gives each one's HTTP status, or the exception that stopped it."""
+        """Start POSTing (endpoint, body, headers) messages; the future gives each one's HTTP status or the name
+        of the exception that stopped it, or raises BrokenProcessPool if the sender died on the way."""
         with self.lock:
-            # A forked child inherits the object but not the thread: it starts its own.
-            if self.pid != os.getpid() or self.thread is None or not self.thread.is_alive():
-                self.loop, self.session, self.gate, self.pid = asyncio.new_event_loop(), None, None, os.getpid()
-                self.thread = threading.Thread(target=self.loop.run_forever, name="push-sender", daemon=True)
-                self.thread.start()
-            concurrency = max(1, settings.PUSH_CONCURRENCY)
-            if self.gate is None or self.gate_size != concurrency:
-                self.gate, self.gate_size = asyncio.Semaphore(concurrency), concurrency
-            gate = self.gate
-        return asyncio.run_coroutine_threadsafe(self._post_all(messages, gate), self.loop)
-
-    async def _post_all(self, messages: list, gate: asyncio.Semaphore) -> list:
-        if self.session is None:
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0),
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=5, sock_read=15),
-                auto_decompress=False,
-            )
-
-        async def post(endpoint: str, body: bytes, headers: dict):
-            async with gate:
+            for _attempt in range(2):
+                if self.pool is None or self.pid != os.getpid():
+                    self.pid = os.getpid()
+                    self.pool = concurrent.futures.ProcessPoolExecutor(
+                        max_workers=1,
+                        # A fresh interpreter: a fork would copy this process's database connections and threads.
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=pushsender.start,
+                    )
                 try:
-                    # No redirects: the endpoint was checked against PUSH_SERVICE_HOSTS, where it leads was not.
-                    async with self.session.post(endpoint, data=body, headers=headers, allow_redirects=False) as r:
-                        await r.read()
-                        return r.status
-                except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
-                    return exc
-
-        return await asyncio.gather(*(post(*message) for message in messages))
+                    return self.pool.submit(pushsender.post_all, messages, settings.PUSH_CONCURRENCY)
+                except BrokenProcessPool:
+                    self.pool = None
+            raise BrokenProcessPool("the push sender does not start")
 
     def close(self) -> None:
-        if self.session is not None and self.loop is not None and self.loop.is_running():
-            asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result(timeout=5)
+        if self.pool is not None and self.pid == os.getpid():
+            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-_push_loop = _PushLoop()
-atexit.register(_push_loop.close)
+_push_sender = _PushSender()
+atexit.register(_push_sender.close)
 
 
 def _send_push(deliveries) -> Callable[[], list]:
-    """Encrypt in this thread and hand the messages to the push loop a few at a time, so the first ones are on
-    the wire while the rest are being encrypted. Returns at once with a callable that waits for every answer
-    and gives (delivery, Outcome) for each."""
-    texts = _Texts(deliveries)
+    """Encrypt in this process and hand the whole batch to the push sender, which POSTs it while this process
+    claims and encrypts the next. Returns at once with a callable that waits for every answer and gives
+    (delivery, Outcome) for each."""
+    texts = _Texts()
     authorization: dict = {}
-    chunk = max(1, settings.PUSH_CONCURRENCY)
-    results, outgoing, messages, sending = [], [], [], []
+    results, outgoing, messages = [], [], []
     for delivery in deliveries:
         prepared = _push_prepare(delivery, texts, authorization)
         if isinstance(prepared, Outcome):
@@ -303,17 +251,19 @@ def _send_push(deliveries) -> Callable[[], list]:
             continue
         outgoing.append(delivery)
         messages.append(prepared)
-        if len(messages) == chunk:
-            sending.append(_push_loop.submit(messages))
-            messages = []
-    if messages:
-        sending.append(_push_loop.submit(messages))
+    sending = _push_sender.submit(messages) if messages else None
 
     def answers() -> list:
-        statuses = [status for future in sending for status in future.result()]
+        if sending is None:
+            return results
+        try:
+            statuses = sending.result()
+        except BrokenProcessPool:
+            # Whether these went is unknown: they are tried again, and a push service drops a repeat by Topic.
+            statuses = ["SenderStopped"] * len(outgoing)
         for delivery, status in zip(outgoing, statuses, strict=True):
-            if isinstance(status, BaseException):
-                results.append((delivery, Outcome(ok=False, error=f"push: {type(status).__name__}")))
+            if isinstance(status, str):
+                results.append((delivery, Outcome(ok=False, error=f"push: {status}")))
             elif 200 <= status < 300:
                 results.append((delivery, SENT))
             else:
@@ -326,7 +276,7 @@ def _send_push(deliveries) -> Callable[[], list]:
 
 def _send_email(deliveries) -> list:
     contacts = _contacts(deliveries, Channel.EMAIL)
-    texts = _Texts(deliveries)
+    texts = _Texts()
     domain = urlsplit(settings.SITE_URL).hostname or "sombrilla.invalid"
     results = []
     try:
@@ -406,7 +356,7 @@ def _sms_request(to: str, text: str, key: str) -> tuple[str, str, bytes, dict]:
 
 def _send_sms(deliveries) -> list:
     contacts = _contacts(deliveries, Channel.SMS)
-    texts = _Texts(deliveries)
+    texts = _Texts()
     results = []
     for delivery in deliveries:
         to = _destination(delivery, contacts)

@@ -1,6 +1,7 @@
 """Members who can be reached, and dispatches to them, built through the services as the app builds them."""
 
 import uuid
+from pathlib import Path
 
 from django.db import transaction
 
@@ -134,3 +135,28 @@ def page_objects(people: dict) -> dict:
         last_error="sms: HTTP 503",
     )
     return {"delivery_id": dead.pk}
+
+
+def push_senders(parent: int) -> set[int]:
+    """The live push senders (notify.pushsender) that process `parent` started, read from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _process_state(entry.name) == (True, parent, True):
+            found.add(int(entry.name))
+    return found
+
+
+def process_alive(pid: int) -> bool:
+    """Running, not gone and not a zombie waiting for its parent to read its exit status."""
+    return _process_state(str(pid))[0]
+
+
+def _process_state(pid: str) -> tuple[bool, int, bool]:
+    """(alive, parent pid, whether it is a multiprocessing child) of one process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False, 0, False
+    state, parent = stat.rsplit(")", 1)[1].split()[:2]
+    return state not in ("Z", "X"), int(parent), b"multiprocessing.spawn" in cmdline

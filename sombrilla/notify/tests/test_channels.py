@@ -4,6 +4,9 @@ shows only the topic when the member asks, and is in the recipient's language.""
 
 import base64
 import json
+import os
+import signal
+import threading
 import time
 import uuid
 from email.utils import parseaddr
@@ -17,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.conf import settings as django_settings
 
 from sombrilla.accounts.models import Account
+from sombrilla.core import clock
 from sombrilla.notify import channels, services
 from sombrilla.notify.models import Channel, Delivery, Topic
 from sombrilla.notify.tests.conftest import SITE_URL, TWILIO_FROM, TWILIO_SID, TWILIO_TOKEN
-from sombrilla.notify.tests.factories import dispatch, key_of, outgoing, reachable, tell_outside
+from sombrilla.notify.tests.factories import dispatch, key_of, outgoing, push_senders, reachable, tell_outside
 
 INBOX = f"{SITE_URL}/inbox/"
 # Words that would tell someone holding the phone what the message is about.
@@ -96,6 +100,32 @@ def test_it_pushes_to_every_device_of_the_member(alice, push_peer):
         urlsplit(b.endpoint).path for b in (alice.browser, phone)
     )
     assert all(r["payload"]["body"] == "New update from Sombrilla" for r in push_peer.received())
+
+
+def test_a_push_sender_that_dies_mid_batch_is_replaced_and_the_batch_tried_again(alice, push_peer):
+    reachable(alice, push=push_peer)
+    push_peer.hold()
+
+    def kill_the_sender_once_a_message_is_in_flight():
+        deadline = time.monotonic() + 30
+        while not push_peer.held and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for pid in push_senders(os.getpid()):
+            os.kill(pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_the_sender_once_a_message_is_in_flight)
+    killer.start()
+    _send(alice)
+    killer.join()
+    push_peer.release()
+    delivery = outgoing().get()
+    # Whether it reached the push service is unknown, so it waits for its next attempt.
+    assert (delivery.status, delivery.last_error) == (Delivery.Status.PENDING, "push: SenderStopped")
+    outgoing().update(next_attempt_at=clock.now())
+    assert services.deliveries_send_due() == 1
+    assert outgoing().get().status == Delivery.Status.SENT
+    assert len(push_senders(os.getpid())) == 1  # a new one, started for the retry
+    assert push_peer.keys("Topic") == {key_of(alice, Channel.PUSH)[:32]: 2}
 
 
 # Email over SMTP -------------------------------------------------------------------------------------

@@ -367,7 +367,8 @@ def test_it_leases_claimed_deliveries_so_the_next_claim_gets_other_rows(alice, s
     for claim in (first, second, third):
         assert len({d.lease_token for d in claim}) == 1
     assert len({claim[0].lease_token for claim in (first, second, third)}) == 3
-    for delivery in first:
+    assert {d.attempts for d in first} == {1}
+    for delivery in Delivery.objects.filter(id__in=[d.id for d in first]):
         assert delivery.status == Delivery.Status.SENDING and delivery.attempts == 1
         assert timedelta(seconds=55) < delivery.lease_until - clock.now() <= timedelta(seconds=60)
 

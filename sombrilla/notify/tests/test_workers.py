@@ -27,7 +27,14 @@ from django_tasks_db.models import DBTaskResult
 
 from sombrilla.notify.models import Channel, Delivery
 from sombrilla.notify.tests.conftest import SITE_URL, VAPID_PRIVATE_KEY
-from sombrilla.notify.tests.factories import dispatch, outgoing, quick_member, reachable
+from sombrilla.notify.tests.factories import (
+    dispatch,
+    outgoing,
+    process_alive,
+    push_senders,
+    quick_member,
+    reachable,
+)
 
 pytestmark = [pytest.mark.workers, pytest.mark.timeout(300), pytest.mark.django_db(transaction=True)]
 
@@ -245,7 +252,10 @@ def test_it_finishes_a_fan_out_after_its_worker_is_killed_without_losing_a_messa
     # Kill it in the worst place: a push message has reached the push service, its answer has not come back.
     push_peer.hold()
     workers.wait_for("a push message to be in flight", lambda: push_peer.held, timeout=30)
+    [sender] = push_senders(first.pid)
     workers.kill(first)
+    # Its push sender, in the middle of a request, does not outlive it.
+    workers.wait_for("the push sender to stop", lambda: not process_alive(sender), timeout=5, running=False)
     push_peer.release()
     in_flight = outgoing().filter(status=Delivery.Status.SENDING).count()
     sent_at_kill = _sent()
