@@ -15,7 +15,7 @@ from sombrilla.alerts import selectors, services
 from sombrilla.alerts.models import SCREENABLE_KINDS, Category, IdentifierKind, PoliceAlert, category_labels
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
-from sombrilla.rights.selectors import police_rights_url
+from sombrilla.rights.selectors import police_rights_links, police_rights_url
 
 router = Router(tags=["alerts"])
 NOT_FOUND = {404: Detail}
@@ -113,7 +113,8 @@ class PoliceAlertOut(Schema):
 
     @staticmethod
     def resolve_rights_url(police_alert, context) -> str:
-        url = police_rights_url(police_alert)
+        # A list gives its alerts their links beforehand (police_rights_links), all in a few queries.
+        url = police_alert.rights_url if hasattr(police_alert, "rights_url") else police_rights_url(police_alert)
         return context["request"].build_absolute_uri(url) if url else ""
 
 
@@ -321,6 +322,7 @@ def police_alert_create(request, payload: PoliceAlertIn):
 @router.get("moderation/police-alerts", response={200: list[PoliceAlertOut], **NOT_FOUND, **AUTH_ERRORS})
 def moderation_police_queue(request):
     _reports, police_alerts = selectors.moderation_queue(actor=api_member(request))
+    police_rights_links(police_alerts)
     return police_alerts
 
 
@@ -351,7 +353,9 @@ def moderation_police_reject(request, police_alert_id: UUID, payload: ReasonIn):
 def alert_feed(request):
     # The rows themselves, not schema objects built from them: validating a built object again would run its
     # resolvers on the schema object instead of the row.
-    return selectors.alert_feed(actor=api_member(request))
+    feed = selectors.alert_feed(actor=api_member(request))
+    police_rights_links(feed.police_alerts)
+    return feed
 
 
 @router.get("alerts/{uuid:alert_id}", response={200: AlertOut, **NOT_FOUND, **AUTH_ERRORS})

@@ -18,7 +18,7 @@ from sombrilla.alerts.models import Report
 from sombrilla.core import crypto
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.services import audit_record
-from sombrilla.rights.selectors import police_rights_urls
+from sombrilla.rights.selectors import police_rights_links
 
 
 def _form_error(form, exc: Exception) -> None:
@@ -41,17 +41,10 @@ def _area(request, area_id):
 # Feed and alerts ------------------------------------------------------------------------------------------
 
 
-def _with_rights_links(police_alerts) -> None:
-    """Each police alert links to the quick card for its country (see rights.selectors.police_rights_url)."""
-    links = police_rights_urls(police_alerts)
-    for police_alert in police_alerts:
-        police_alert.rights_url = links[police_alert.area_id]
-
-
 @member_required
 def feed(request):
     feed = selectors.alert_feed(actor=request.membership)
-    _with_rights_links(feed.police_alerts)
+    police_rights_links(feed.police_alerts)
     return render(request, "alerts/feed.html", {"feed": feed})
 
 
@@ -64,7 +57,7 @@ def alert_detail(request, alert_id):
 @member_required
 def police_alert_detail(request, police_alert_id):
     police_alert = selectors.police_alert_get_for_member(actor=request.membership, police_alert_id=police_alert_id)
-    _with_rights_links([police_alert])
+    police_rights_links([police_alert])
     return render(request, "alerts/police_alert.html", {"police_alert": police_alert})
 
 

@@ -287,20 +287,19 @@ def police_rights_url(police_alert) -> str:
     return rights_url_for_area(police_alert.organisation, police_alert.area, POLICE_TOPICS)
 
 
-def police_rights_urls(police_alerts) -> dict:
-    """{area id: police_rights_url} for a page of police alerts, reading each organisation's cards once
-    rather than once per area."""
-    cards: dict = {}
+def police_rights_links(police_alerts) -> None:
+    """Give each of a page of police alerts its `rights_url` (see police_rights_url), reading each organisation's
+    cards once rather than once per alert."""
+    organisations: dict = {}  # id: (organisation, its key cards)
     urls: dict = {}
     for police_alert in police_alerts:
-        if police_alert.area_id in urls:
-            continue
-        organisation = police_alert.organisation
-        if organisation.pk not in cards:
-            cards[organisation.pk] = _key_cards(organisation)
-        card = _best_card(cards[organisation.pk], police_alert.area, POLICE_TOPICS)
-        urls[police_alert.area_id] = _card_url(organisation, card)
-    return urls
+        if police_alert.area_id not in urls:
+            if police_alert.organisation_id not in organisations:
+                organisation = police_alert.organisation
+                organisations[organisation.pk] = (organisation, _key_cards(organisation))
+            organisation, cards = organisations[police_alert.organisation_id]
+            urls[police_alert.area_id] = _card_url(organisation, _best_card(cards, police_alert.area, POLICE_TOPICS))
+        police_alert.rights_url = urls[police_alert.area_id]
 
 
 # Offline ------------------------------------------------------------------------------------------------

@@ -59,3 +59,24 @@ def test_it_gives_the_card_in_the_api_as_a_full_url(alice, bob, carol, org_a, ar
     alert_services.area_follow_set(actor=alice, areas=[areas["mombasa"]])
     feed = client.get("/api/v1/alerts").json()
     assert feed["police_alerts"][0]["rights_url"] == f"http://testserver/rights/{card.pk}/card/"
+
+
+def test_it_finds_the_links_of_a_whole_feed_in_a_few_queries(
+    alice, bob, carol, org_a, areas, django_assert_max_num_queries
+):
+    _card(carol, Topic.POLICE_CHECK, countries=[areas["kenya"]])
+    alert_services.area_follow_set(actor=alice, areas=[areas["kenya"]])
+    client = log_in(Client(), alice)
+    for area in ("nairobi", "westlands", "mombasa"):
+        _police_alert(bob, carol, areas[area])
+    with django_assert_max_num_queries(20) as few:
+        client.get("/api/v1/alerts")
+    for _ in range(12):
+        _police_alert(bob, carol, areas["westlands"])
+    # Fifteen police alerts cost no more queries than three.
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        feed = client.get("/api/v1/alerts").json()
+    assert len(feed["police_alerts"]) == 15
+    assert {alert["rights_url"].rsplit("/rights/", 1)[1] for alert in feed["police_alerts"]} == {
+        feed["police_alerts"][0]["rights_url"].rsplit("/rights/", 1)[1]
+    }
