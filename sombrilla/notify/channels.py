@@ -45,7 +45,8 @@ class Outcome:
 
 SENT = Outcome(ok=True)
 
-# SMS gateways are called through this pool (push has its own loop below): connections are kept alive.
+# SMS gateways are called through this pool (push has its own process, see _PushSender): connections are kept
+# alive.
 _http = urllib3.PoolManager(num_pools=32, maxsize=settings.PUSH_CONCURRENCY, retries=False)
 _TIMEOUT = urllib3.Timeout(connect=5, read=15)
 
@@ -153,17 +154,19 @@ class _Texts:
     def __call__(self, delivery) -> tuple[str, str]:
         if delivery.destination:
             return settings.SITE_NAME, delivery.message
+        language = delivery.recipient_language or settings.LANGUAGE_CODE
         # Without a Preference row a member gets the default: discreet.
-        key = (delivery.recipient_language or settings.LANGUAGE_CODE, delivery.recipient_discreet is not False)
-        if (key, delivery.topic) not in self.translated:
-            with translation.override(key[0]):
+        discreet = delivery.recipient_discreet is not False
+        key = (language, discreet, delivery.topic)
+        if key not in self.translated:
+            with translation.override(language):
                 title = settings.SITE_NAME
-                if key[1]:
+                if discreet:
                     body = _("New update from %(site)s") % {"site": settings.SITE_NAME}
                 else:
                     body = str(Topic(delivery.topic).label)
-            self.translated[key, delivery.topic] = (title, body)
-        return self.translated[key, delivery.topic]
+            self.translated[key] = (title, body)
+        return self.translated[key]
 
 
 def _inbox_url() -> str:

@@ -414,7 +414,6 @@ class Claimed:
     dispatch_id: uuid.UUID
     membership_id: uuid.UUID | None
     channel: str
-    reference: uuid.UUID | None
     destination: str
     message: str
     subscription_id: uuid.UUID | None
