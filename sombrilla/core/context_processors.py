@@ -11,11 +11,4 @@ def site(request):
         "site_icon": settings.SITE_ICON,
         "quick_exit_url": quick_exit,
         "membership": membership,
-        "inbox_unread": _inbox_unread(membership),
     }
-
-
-def _inbox_unread(membership) -> int:
-    from sombrilla.notify.selectors import inbox_unread_count
-
-    return inbox_unread_count(membership=membership) if membership is not None else 0
