@@ -524,14 +524,6 @@ class ScreeningAnswer:
     left_today: int
 
 
-def _screening_organisations(organisation: Organisation):
-    """The member's organisation, and every other organisation that shares, when the member's shares too.
-    A subquery, not a list: it goes to the database inside the lookup itself, in the same round trip."""
-    if not organisation.shares_with_network:
-        return [organisation.pk]
-    return Organisation.objects.filter(Q(shares_with_network=True) | Q(pk=organisation.pk)).values("pk")
-
-
 def _count_up(model, **cell) -> None:
     """Add one to a day's counter row, creating it on its first use."""
     if not model.objects.filter(**cell).update(count=F("count") + 1):
@@ -539,11 +531,33 @@ def _count_up(model, **cell) -> None:
         model.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
-# Double-quoted identifiers are standard SQL: SQLite and PostgreSQL read this alike.
+# Double-quoted identifiers are standard SQL: SQLite and PostgreSQL read these alike. The check is the one
+# request a member makes while a client waits, so its statements are written once here rather than compiled
+# by the ORM on every check, which took longer than running them.
 _SCREENING_TAKE = (
     'UPDATE "alerts_screeningcount" SET "count" = "count" + 1 '
     'WHERE "membership_id" = %s AND "day" = %s AND "count" < %s RETURNING "count"'
 )
+_SCREENING_TALLY = (
+    'UPDATE "alerts_screeningtally" SET "count" = "count" + 1 WHERE "organisation_id" = %s AND "day" = %s'
+)
+# Rejected reports, and reports whose authors did not agree to alerts, never count.
+_SCREENING_LOOKUP = (
+    'SELECT "r"."status", "r"."chain_hash", "r"."occurred_on", "r"."categories" FROM "alerts_report" "r" '
+    'INNER JOIN "alerts_identifier" "i" ON "i"."report_id" = "r"."id" '
+    'WHERE "i"."value_hash" = %s AND "r"."consent_alert" AND "r"."status" <> %s AND "r"."organisation_id" '
+)
+# The member's organisation alone, or with every organisation that shares when the member's shares too: a
+# subquery, so it goes to the database inside the lookup itself, in the same round trip.
+_OWN_ORGANISATION = "= %s"
+_SHARING_ORGANISATIONS = 'IN (SELECT "id" FROM "accounts_organisation" WHERE "shares_with_network" OR "id" = %s)'
+
+
+def _execute(sql: str, params: list):
+    """Run one of the statements above and return its cursor's rows, or its row count for an UPDATE."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else cursor.rowcount
 
 
 def _screening_take(membership: Membership, day: date, limit: int) -> int:
@@ -551,26 +565,48 @@ def _screening_take(membership: Membership, day: date, limit: int) -> int:
 
     One conditional UPDATE … RETURNING (SQLite ≥ 3.35 and PostgreSQL both have it, the ORM has not): two
     lookups at the same moment cannot both take the last one left, and the count comes back in the same
-    round trip a member waiting on a client's doorstep pays for.
+    round trip.
     """
     params = [
         Membership._meta.pk.get_db_prep_value(membership.pk, connection),
         connection.ops.adapt_datefield_value(day),
         limit,
     ]
-
-    def take():
-        with connection.cursor() as cursor:
-            cursor.execute(_SCREENING_TAKE, params)
-            return cursor.fetchone()
-
-    row = take()
-    if row is None:
+    rows = _execute(_SCREENING_TAKE, params)
+    if not rows:
         # Today's row is missing (or the limit is reached): make sure it exists and take again, whoever of two
         # simultaneous first checks created it.
         ScreeningCount.objects.get_or_create(membership=membership, day=day)
-        row = take()
-    return row[0] if row else 0
+        rows = _execute(_SCREENING_TAKE, params)
+    return rows[0][0] if rows else 0
+
+
+def _screening_tally_up(organisation: Organisation, day: date) -> None:
+    params = [
+        Organisation._meta.pk.get_db_prep_value(organisation.pk, connection),
+        connection.ops.adapt_datefield_value(day),
+    ]
+    if not _execute(_SCREENING_TALLY, params):
+        _count_up(ScreeningTally, organisation=organisation, day=day)  # the organisation's first check of the day
+
+
+def _screening_reports(organisation: Organisation, kind: str, value: str) -> list[tuple]:
+    """(status, chain_hash, occurred_on, categories) of every report that counts for this identifier."""
+    where = _SHARING_ORGANISATIONS if organisation.shares_with_network else _OWN_ORGANISATION
+    rows = _execute(
+        _SCREENING_LOOKUP + where,
+        [
+            identifier_key(kind, value),
+            Report.Status.REJECTED.value,
+            Organisation._meta.pk.get_db_prep_value(organisation.pk, connection),
+        ],
+    )
+    categories = Report._meta.get_field("categories")
+    # The backends return a date column as a date (SQLite through its declared type) and JSON as text.
+    return [
+        (status, chain, occurred_on, categories.from_db_value(cats, None, connection))
+        for status, chain, occurred_on, cats in rows
+    ]
 
 
 @transaction.atomic
@@ -580,7 +616,6 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
     Kept: +1 on the member's count for today (for the daily limit) and +1 on the organisation's count for
     today (for statistics). Not kept anywhere, in any form: the value, its normalised form or its hash, or
     the answer. The answer carries counts, a month and categories only, never anything about who reported.
-    Reports that were rejected or whose authors did not agree to alerts are never counted.
     """
     _require_member(actor)
     if kind not in SCREENABLE_KINDS:
@@ -593,31 +628,22 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
     used = _screening_take(actor, today, organisation.screening_daily_limit)
     if not used:
         raise ScreeningLimitReached()
-    _count_up(ScreeningTally, organisation=organisation, day=today)
+    _screening_tally_up(organisation, today)
 
     normalised_kind, normalised = result
-    rows = list(
-        Report.objects.filter(
-            organisation_id__in=_screening_organisations(organisation),
-            consent_alert=True,
-            identifiers__value_hash=identifier_key(normalised_kind, normalised),
-        )
-        .exclude(status=Report.Status.REJECTED)
-        .order_by()
-        .values_list("pk", "status", "chain_hash", "occurred_on", "categories")
-    )
+    rows = _screening_reports(organisation, normalised_kind, normalised)
     categories = set()
     for row in rows:
-        categories.update(row[4])
-    confirmed = any(row[1] == Report.Status.PUBLISHED for row in rows) or (
-        len({row[2] for row in rows}) >= CONFIRMING_CHAINS
+        categories.update(row[3])
+    confirmed = any(row[0] == Report.Status.PUBLISHED for row in rows) or (
+        len({row[1] for row in rows}) >= CONFIRMING_CHAINS
     )
     return ScreeningAnswer(
         kind=normalised_kind,
         hint=identifier_hint(normalised_kind, normalised),
         reports=len(rows),
         confirmed=confirmed,
-        latest_month=_month(max(row[3] for row in rows)) if rows else None,
+        latest_month=_month(max(row[2] for row in rows)) if rows else None,
         categories=category_labels(list(categories)),
         left_today=max(0, organisation.screening_daily_limit - used),
     )

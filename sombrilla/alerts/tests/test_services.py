@@ -510,6 +510,9 @@ def test_it_keeps_members_within_the_daily_limit(alice, org_a):
     assert ScreeningCount.objects.get(membership=alice).count == 3
     with clock.travel(timedelta(days=1)):
         assert _check(alice).left_today == 2
+        assert _check(alice).left_today == 1
+    # The organisation's statistics count each day's checks on that day's row (refused checks not counted).
+    assert list(ScreeningTally.objects.order_by("day").values_list("count", flat=True)) == [3, 2]
 
 
 def test_it_keeps_only_counts_of_checks_never_the_value_or_its_hash(alice, bob, frank, areas):
