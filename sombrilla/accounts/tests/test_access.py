@@ -3,6 +3,7 @@ complete, cross-organisation isolation, two-factor enforcement, suspension, sess
 
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -11,14 +12,17 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.converters import UUIDConverter
 
 from sombrilla.accounts import selectors, services
 from sombrilla.accounts.access import PUBLIC_VIEWS, TWO_FACTOR_EXEMPT
-from sombrilla.accounts.models import Account, Invitation, Membership, Role
+from sombrilla.accounts.backends import AccountBackend
+from sombrilla.accounts.models import Account, Invitation, Membership, Organisation, Role
 from sombrilla.alerts.tests.factories import page_objects as alerts_page_objects
 from sombrilla.api import api
 from sombrilla.checkins.tests.factories import page_objects as checkins_page_objects
@@ -777,6 +781,45 @@ def _login(client, pseudonym, passphrase=PASSPHRASE, **extra):
 
 def _form_errors(response) -> list[str]:
     return list(response.context["form"].non_field_errors())
+
+
+def _field_values(instance) -> list:
+    return [getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields]
+
+
+def test_it_loads_a_sessions_account_with_its_membership_and_organisation_as_the_orm_does(alice):
+    """The account query is compiled once and run per request (accounts.backends): what it builds must be
+    what the ORM builds, in one query."""
+    Organisation.objects.filter(pk=alice.organisation_id).update(quick_exit_url="https://example.org/weather")
+    expected = Account.objects.select_related("membership__organisation").get(pk=alice.account_id)
+    for _first_and_compiled in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            loaded = AccountBackend().get_user(str(alice.account_id))
+            membership, organisation = loaded.membership, loaded.membership.organisation
+        assert len(queries) == 1
+        assert _field_values(loaded) == _field_values(expected)
+        assert _field_values(membership) == _field_values(expected.membership)
+        assert _field_values(organisation) == _field_values(expected.membership.organisation)
+        assert organisation.quick_exit_url == "https://example.org/weather"
+        assert not loaded._state.adding and loaded._state.db == membership._state.db == "default"
+
+
+def test_it_loads_an_operator_without_a_membership_and_nothing_for_an_unknown_account(db):
+    operator = Account.objects.create_superuser(pseudonym="operator", password="operator-passphrase-1")
+    loaded = AccountBackend().get_user(str(operator.pk))
+    assert _field_values(loaded) == _field_values(operator)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Membership.DoesNotExist):
+        loaded.membership  # noqa: B018
+    assert queries.captured_queries == []
+    assert AccountBackend().get_user(str(uuid.uuid4())) is None
+
+
+def test_it_refuses_a_session_whose_expiry_date_has_passed(alice):
+    """Sessions are read by a statement of Sombrilla's own (core.sessions); the database's expiry still rules."""
+    client = log_in(Client(), alice)
+    assert client.get("/home/").status_code == 200
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=clock.now())
+    assert _outcome(client.get("/home/")) == LOGIN
 
 
 def test_it_logs_a_suspended_member_out_on_the_next_request_and_refuses_their_login(alice, carol):
