@@ -609,7 +609,25 @@ def _screening_reports(organisation: Organisation, kind: str, value: str) -> lis
     ]
 
 
-@transaction.atomic
+def _screening_count(actor: Membership, day: date) -> int:
+    """Take one of the member's checks for the day and count it for the organisation, together: the new count,
+    or 0 when the limit was already reached.
+
+    Only counters change, so on PostgreSQL this transaction does not wait for its commit to reach the disk:
+    a crash of the database server could lose its last fraction of a second of counts, never leave them
+    inconsistent, and the member waits about half a millisecond less. Not when it is part of a larger
+    transaction, whose other writes may matter more.
+    """
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if relaxed:
+            _execute("SET LOCAL synchronous_commit TO OFF", [])
+        used = _screening_take(actor, day, actor.organisation.screening_daily_limit)
+        if used:
+            _screening_tally_up(actor.organisation, day)
+    return used
+
+
 def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAnswer:
     """Answer "has anyone reported this client?" for a phone number, handle, email or plate.
 
@@ -624,11 +642,9 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
     result = identifier_normalise(kind, value, default_country=organisation.default_country)
     if result is None:
         raise AlertError(_("Type what you want to check."))
-    today = clock.now().date()
-    used = _screening_take(actor, today, organisation.screening_daily_limit)
+    used = _screening_count(actor, clock.now().date())
     if not used:
         raise ScreeningLimitReached()
-    _screening_tally_up(organisation, today)
 
     normalised_kind, normalised = result
     rows = _screening_reports(organisation, normalised_kind, normalised)

@@ -4,8 +4,9 @@ import json
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from sombrilla.accounts import selectors as account_selectors
 from sombrilla.accounts import services as account_services
@@ -537,6 +538,20 @@ def test_it_keeps_only_counts_of_checks_never_the_value_or_its_hash(alice, bob, 
     assert ScreeningCount.objects.get(membership=frank).count == 2
     assert ScreeningCount.objects.get(membership=bob).count == 1
     assert ScreeningTally.objects.get(organisation=alice.organisation).count == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_its_counters_do_not_wait_for_the_disk_on_postgresql_unless_inside_a_larger_transaction(org_a):
+    member = make_member(org_a, "gina", Role.MEMBER)
+    with CaptureQueriesContext(connection) as alone:
+        _check(member)
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        _check(member)
+    relaxed = [q["sql"] for q in alone.captured_queries if "synchronous_commit" in q["sql"]]
+    assert relaxed == (["SET LOCAL synchronous_commit TO OFF"] if connection.vendor == "postgresql" else [])
+    assert not [q for q in inside.captured_queries if "synchronous_commit" in q["sql"]]
+    assert ScreeningCount.objects.get(membership=member).count == 2
+    assert ScreeningTally.objects.get(organisation=org_a).count == 2
 
 
 def test_it_answers_from_the_network_only_when_both_organisations_share(alice, olga, org_a, org_b, areas):
