@@ -11,6 +11,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -52,8 +53,8 @@ def main_navigation(context) -> str:
             "inbox_badge": _BADGE_SLOT,
         },
     )
-    return mark_safe(  # noqa: S308  the cached HTML was escaped when rendered; the token and badge are too
-        html.replace(_CSRF_SLOT, str(context.get("csrf_token", ""))).replace(
+    return mark_safe(  # noqa: S308  the cached HTML and the badge were escaped when rendered, the token here
+        html.replace(_CSRF_SLOT, escape(context.get("csrf_token", ""))).replace(
             _BADGE_SLOT, _inbox_badge(membership, member)
         )
     )
