@@ -200,16 +200,14 @@ class TestEscalation:
         assert plan.next_step_at is None
 
     def test_the_rota_decides_which_staff_are_told(self, org_a, alice, carol, dana):
-        now = clock.now()
-        local = now.astimezone(UTC)
-        services.duty_slot_add(
-            actor=dana,
-            membership=carol,
-            weekday=local.weekday(),
-            start=(local - timedelta(hours=1)).time(),
-            end=(local + timedelta(hours=1)).time(),
-        )
-        assert services.on_duty(organisation=org_a, now=now) == [carol.pk]
+        # A fixed hour: a shift made from "an hour either side of now" wraps past midnight when run near it.
+        wednesday_noon = datetime(2026, 12, 2, 12, tzinfo=UTC)
+        services.duty_slot_add(actor=dana, membership=carol, weekday=2, start=time(11), end=time(13))
+        assert services.on_duty(organisation=org_a, now=wednesday_noon) == [carol.pk]
+        assert set(services.on_duty(organisation=org_a, now=wednesday_noon + timedelta(hours=1))) == {
+            carol.pk,
+            dana.pk,
+        }
         assert AuditEntry.objects.filter(action=AuditAction.DUTY_ROTA_CHANGED).count() == 1
 
     def test_a_shift_past_midnight_covers_the_early_hours_of_the_next_day(self, org_a, carol, dana):
