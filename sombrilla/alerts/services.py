@@ -553,11 +553,37 @@ _OWN_ORGANISATION = "= %s"
 _SHARING_ORGANISATIONS = 'IN (SELECT "id" FROM "accounts_organisation" WHERE "shares_with_network" OR "id" = %s)'
 
 
+def _screening_at_once(organisations: str) -> str:
+    """On PostgreSQL the whole check is one statement, so one round trip instead of six (begin, take, tally,
+    commit, lookup and the commit setting): data-modifying WITH clauses take the member's check and count it
+    for the organisation, and the lookup runs only when the take succeeded.
+
+    Only counters change, so unless the check is part of a larger transaction, whose other writes may matter
+    more, its commit does not wait for the disk: a crash of the database server could lose its last fraction
+    of a second of counts, never leave them inconsistent. The statement is its own transaction, and the
+    setting holds until its commit.
+    """
+    return (
+        f'WITH "take" AS ({_SCREENING_TAKE}), "tally" AS ({_SCREENING_TALLY} AND EXISTS (SELECT FROM "take") '  # noqa: S608
+        'RETURNING 1) SELECT "take"."count", (SELECT COUNT(*) FROM "tally"), "found".* FROM "take" CROSS JOIN '
+        "(SELECT set_config('synchronous_commit', CASE WHEN %s THEN 'off' "
+        "ELSE current_setting('synchronous_commit') END, true)) \"relaxed\" "
+        f'LEFT JOIN LATERAL ({_SCREENING_LOOKUP}{organisations}) "found" ON TRUE'
+    )
+
+
+_SCREENING_AT_ONCE = {False: _screening_at_once(_OWN_ORGANISATION), True: _screening_at_once(_SHARING_ORGANISATIONS)}
+
+
 def _execute(sql: str, params: list):
     """Run one of the statements above and return its cursor's rows, or its row count for an UPDATE."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else cursor.rowcount
+
+
+def _db_pk(instance) -> object:
+    return type(instance)._meta.pk.get_db_prep_value(instance.pk, connection)
 
 
 def _screening_take(membership: Membership, day: date, limit: int) -> int:
@@ -567,11 +593,7 @@ def _screening_take(membership: Membership, day: date, limit: int) -> int:
     lookups at the same moment cannot both take the last one left, and the count comes back in the same
     round trip.
     """
-    params = [
-        Membership._meta.pk.get_db_prep_value(membership.pk, connection),
-        connection.ops.adapt_datefield_value(day),
-        limit,
-    ]
+    params = [_db_pk(membership), connection.ops.adapt_datefield_value(day), limit]
     rows = _execute(_SCREENING_TAKE, params)
     if not rows:
         # Today's row is missing (or the limit is reached): make sure it exists and take again, whoever of two
@@ -582,25 +604,13 @@ def _screening_take(membership: Membership, day: date, limit: int) -> int:
 
 
 def _screening_tally_up(organisation: Organisation, day: date) -> None:
-    params = [
-        Organisation._meta.pk.get_db_prep_value(organisation.pk, connection),
-        connection.ops.adapt_datefield_value(day),
-    ]
+    params = [_db_pk(organisation), connection.ops.adapt_datefield_value(day)]
     if not _execute(_SCREENING_TALLY, params):
         _count_up(ScreeningTally, organisation=organisation, day=day)  # the organisation's first check of the day
 
 
-def _screening_reports(organisation: Organisation, kind: str, value: str) -> list[tuple]:
-    """(status, chain_hash, occurred_on, categories) of every report that counts for this identifier."""
-    where = _SHARING_ORGANISATIONS if organisation.shares_with_network else _OWN_ORGANISATION
-    rows = _execute(
-        _SCREENING_LOOKUP + where,
-        [
-            identifier_key(kind, value),
-            Report.Status.REJECTED.value,
-            Organisation._meta.pk.get_db_prep_value(organisation.pk, connection),
-        ],
-    )
+def _screening_reports(rows) -> list[tuple]:
+    """(status, chain_hash, occurred_on, categories) of the reports a lookup found."""
     categories = Report._meta.get_field("categories")
     # The backends return a date column as a date (SQLite through its declared type) and JSON as text.
     return [
@@ -609,23 +619,33 @@ def _screening_reports(organisation: Organisation, kind: str, value: str) -> lis
     ]
 
 
-def _screening_count(actor: Membership, day: date) -> int:
-    """Take one of the member's checks for the day and count it for the organisation, together: the new count,
-    or 0 when the limit was already reached.
-
-    Only counters change, so on PostgreSQL this transaction does not wait for its commit to reach the disk:
-    a crash of the database server could lose its last fraction of a second of counts, never leave them
-    inconsistent, and the member waits about half a millisecond less. Not when it is part of a larger
-    transaction, whose other writes may matter more.
+def _screening_count_and_look(actor: Membership, day: date, hashed: str) -> tuple[int, list[tuple]]:
+    """Take one of the member's checks for the day, count it for the organisation and find every report that
+    counts for the identifier: the member's new count (0 when the limit was already reached, and then no
+    reports) and the reports.
     """
-    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
+    organisation = actor.organisation
+    limit, shares = organisation.screening_daily_limit, organisation.shares_with_network
+    today = connection.ops.adapt_datefield_value(day)
+    organisation_pk = _db_pk(organisation)
+    lookup = [hashed, Report.Status.REJECTED.value, organisation_pk]
+    if connection.vendor == "postgresql":
+        relaxed = not connection.in_atomic_block
+        params = [_db_pk(actor), today, limit, organisation_pk, today, relaxed, *lookup]
+        rows = _execute(_SCREENING_AT_ONCE[shares], params)
+        if rows:
+            if not rows[0][1]:
+                _count_up(ScreeningTally, organisation=organisation, day=day)  # its first check of the day
+            return rows[0][0], _screening_reports(row[2:] for row in rows if row[2] is not None)
+        # Nothing taken: the member's first check of the day (its row is made below), or the limit reached.
     with transaction.atomic():
-        if relaxed:
-            _execute("SET LOCAL synchronous_commit TO OFF", [])
-        used = _screening_take(actor, day, actor.organisation.screening_daily_limit)
+        used = _screening_take(actor, day, limit)
         if used:
-            _screening_tally_up(actor.organisation, day)
-    return used
+            _screening_tally_up(organisation, day)
+    if not used:
+        return 0, []
+    where = _SHARING_ORGANISATIONS if shares else _OWN_ORGANISATION
+    return used, _screening_reports(_execute(_SCREENING_LOOKUP + where, lookup))
 
 
 def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAnswer:
@@ -642,12 +662,10 @@ def screening_check(*, actor: Membership, kind: str, value: str) -> ScreeningAns
     result = identifier_normalise(kind, value, default_country=organisation.default_country)
     if result is None:
         raise AlertError(_("Type what you want to check."))
-    used = _screening_count(actor, clock.now().date())
+    normalised_kind, normalised = result
+    used, rows = _screening_count_and_look(actor, clock.now().date(), identifier_key(normalised_kind, normalised))
     if not used:
         raise ScreeningLimitReached()
-
-    normalised_kind, normalised = result
-    rows = _screening_reports(organisation, normalised_kind, normalised)
     categories = set()
     for row in rows:
         categories.update(row[3])
