@@ -144,7 +144,6 @@ else:
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.admin",
@@ -219,7 +218,7 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSPHRASE_MAX_LENGTH = 128
 
 # Sessions: a short idle timeout protects a phone left unlocked; staff sessions are shorter still.
-SESSION_ENGINE = "sombrilla.core.sessions"
+SESSION_ENGINE = "sombrilla.accounts.sessions"
 SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 8 * 3600)
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 14 * 86400)
 STAFF_SESSION_IDLE_SECONDS = envint("STAFF_SESSION_IDLE_SECONDS", 30 * 60)
@@ -370,6 +369,8 @@ SCHEDULER_TICK_SECONDS = envint("SCHEDULER_TICK_SECONDS", 5)
 SCHEDULED_JOBS = [
     ("sombrilla.notify.services.deliveries_sweep", SCHEDULER_TICK_SECONDS),
     ("sombrilla.core.scheduler.task_results_prune", 3600),
+    # Expired sessions are deleted within the hour.
+    ("sombrilla.accounts.sessions.sessions_purge", 3600),
     # Retention: expired alerts, police alerts and rejected reports are deleted within the hour.
     ("sombrilla.alerts.tasks.alerts_purge_enqueue", 3600),
     # Check-in deadlines: each step fires within one tick of its due time, from the database.

@@ -1,5 +1,6 @@
 """Account endpoints: token, me, language, export, log out everywhere, delete. As thin as the views."""
 
+from django.contrib.auth import logout
 from django.core.validators import ProhibitNullCharactersValidator
 from ninja import Field, Router, Schema, Status
 from ninja.conf import settings as ninja_settings
@@ -141,4 +142,5 @@ def me_logout_everywhere(request):
 @router.post("me/delete", response={204: None, **AUTH_ERRORS, **BODY_ERRORS})
 def me_delete(request, payload: PassphraseIn):
     services.account_delete(account=request.auth, passphrase=payload.passphrase)
+    logout(request)  # the account's sessions went with it; this request's must not be saved again
     return Status(204, None)

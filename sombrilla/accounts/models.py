@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -130,6 +131,19 @@ class Account(AbstractBaseUser, PermissionsMixin):
         return salted_hmac(
             "sombrilla.accounts.session", self.password + self.session_salt, algorithm="sha256"
         ).hexdigest()
+
+
+class Session(AbstractBaseSession):
+    """Django's database session with its account beside it, so a page reads both with one statement
+    (accounts.sessions) and deleting an account deletes its sessions."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, related_name="+")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from sombrilla.accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class Role(models.TextChoices):

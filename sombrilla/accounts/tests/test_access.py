@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
+from django.contrib.auth import SESSION_KEY
 from django.db import connection
 from django.http import Http404
 from django.test import Client
@@ -22,7 +22,8 @@ from django.urls.converters import UUIDConverter
 from sombrilla.accounts import selectors, services
 from sombrilla.accounts.access import PUBLIC_VIEWS, TWO_FACTOR_EXEMPT
 from sombrilla.accounts.backends import AccountBackend
-from sombrilla.accounts.models import Account, Invitation, Membership, Organisation, Role
+from sombrilla.accounts.models import Account, Invitation, Membership, Organisation, Role, Session
+from sombrilla.accounts.sessions import SessionStore, sessions_purge
 from sombrilla.alerts.tests.factories import page_objects as alerts_page_objects
 from sombrilla.api import api
 from sombrilla.checkins.tests.factories import page_objects as checkins_page_objects
@@ -814,8 +815,60 @@ def test_it_loads_an_operator_without_a_membership_and_nothing_for_an_unknown_ac
     assert AccountBackend().get_user(str(uuid.uuid4())) is None
 
 
+def test_it_reads_a_session_and_its_account_with_one_statement(alice):
+    """A page's session and its account with membership and organisation come from one statement, and what it
+    builds is what the ORM builds."""
+    key = log_in(Client(), alice).session.session_key
+    assert Session.objects.get(session_key=key).account_id == alice.account_id
+    expected = Account.objects.select_related("membership__organisation").get(pk=alice.account_id)
+    for _first_and_compiled in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            session = SessionStore(key)
+            loaded = AccountBackend().get_user(session[SESSION_KEY])
+            membership, organisation = loaded.membership, loaded.membership.organisation
+        assert len(queries) == 1
+        assert _field_values(loaded) == _field_values(expected)
+        assert _field_values(membership) == _field_values(expected.membership)
+        assert _field_values(organisation) == _field_values(expected.membership.organisation)
+
+
+def test_it_uses_the_account_read_with_a_session_only_once_and_only_for_that_account(alice, bob):
+    key = log_in(Client(), alice).session.session_key
+    SessionStore(key).load()
+    with CaptureQueriesContext(connection) as queries:
+        assert AccountBackend().get_user(str(bob.account_id)).pk == bob.account_id
+        assert AccountBackend().get_user(str(alice.account_id)).pk == alice.account_id
+    assert len(queries) == 2
+    # A session without an account (before login) leaves nothing behind for the next account asked for.
+    anonymous = SessionStore()
+    anonymous["planted"] = True
+    anonymous.save()
+    assert Session.objects.get(session_key=anonymous.session_key).account_id is None
+    SessionStore(key).load()
+    SessionStore(anonymous.session_key).load()
+    with CaptureQueriesContext(connection) as queries:
+        assert AccountBackend().get_user(str(alice.account_id)).pk == alice.account_id
+    assert len(queries) == 1
+
+
+def test_it_deletes_an_accounts_sessions_with_the_account(alice):
+    phone, laptop = log_in(Client(), alice), log_in(Client(), alice)
+    response = phone.post("/api/v1/me/delete", json.dumps({"passphrase": PASSPHRASE}), content_type="application/json")
+    assert response.status_code == 204
+    assert not Session.objects.filter(account_id=alice.account_id).exists()
+    assert _outcome(laptop.get("/home/")) == LOGIN
+
+
+def test_it_purges_expired_sessions_for_real(alice, bob):
+    expired, live = log_in(Client(), alice).session.session_key, log_in(Client(), bob).session.session_key
+    Session.objects.filter(session_key=expired).update(expire_date=clock.now() - timedelta(seconds=1))
+    assert sessions_purge() == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live]
+    assert ("sombrilla.accounts.sessions.sessions_purge", 3600) in settings.SCHEDULED_JOBS
+
+
 def test_it_refuses_a_session_whose_expiry_date_has_passed(alice):
-    """Sessions are read by a statement of Sombrilla's own (core.sessions); the database's expiry still rules."""
+    """Sessions are read by a statement of Sombrilla's own (accounts.sessions); the database's expiry still rules."""
     client = log_in(Client(), alice)
     assert client.get("/home/").status_code == 200
     Session.objects.filter(session_key=client.session.session_key).update(expire_date=clock.now())

@@ -21,12 +21,11 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from sombrilla.accounts.models import Account, Area
+from sombrilla.accounts.models import Account, Area, Session
 from sombrilla.accounts.tests.test_browser import log_in as browser_log_in
 from sombrilla.alerts.models import PoliceAlert, Report
 from sombrilla.alerts.tests.factories import make_areas

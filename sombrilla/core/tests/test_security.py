@@ -15,13 +15,12 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
 from sombrilla.accounts import codes, services
-from sombrilla.accounts.models import Invitation, Membership
+from sombrilla.accounts.models import Invitation, Membership, Session
 from sombrilla.conftest import PASSPHRASE, cache_entries, log_in, totp_now
 from sombrilla.core import clock, crypto
 
