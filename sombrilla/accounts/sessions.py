@@ -35,8 +35,7 @@ class SessionStore(db.SessionStore):
         return self.decode(data)
 
 
-def sessions_purge() -> int:
+def sessions_purge() -> None:
     """Expired sessions deleted for real, not left to pile up with their accounts' ids (run hourly by the
     worker's scheduler, settings.SCHEDULED_JOBS)."""
-    deleted, _ = SessionStore.get_model_class().objects.filter(expire_date__lte=timezone.now()).delete()
-    return deleted
+    SessionStore.clear_expired()

@@ -862,7 +862,7 @@ def test_it_deletes_an_accounts_sessions_with_the_account(alice):
 def test_it_purges_expired_sessions_for_real(alice, bob):
     expired, live = log_in(Client(), alice).session.session_key, log_in(Client(), bob).session.session_key
     Session.objects.filter(session_key=expired).update(expire_date=clock.now() - timedelta(seconds=1))
-    assert sessions_purge() == 1
+    sessions_purge()
     assert list(Session.objects.values_list("session_key", flat=True)) == [live]
     assert ("sombrilla.accounts.sessions.sessions_purge", 3600) in settings.SCHEDULED_JOBS
 
