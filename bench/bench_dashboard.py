@@ -81,7 +81,7 @@ def populate(organisation, member) -> dict[str, int]:
     """Every type's share of RECORDS, bulk inserted (the services would take hours), unique where the models say
     so. Returns how many of each were made."""
     from sombrilla.accounts.models import Area, MembershipTally
-    from sombrilla.alerts.models import Alert, IncidentTally, PoliceAlert, ScreeningTally
+    from sombrilla.alerts.models import Alert, AlertTally, IncidentTally, PoliceAlert, PoliceAlertTally, ScreeningTally
     from sombrilla.checkins.models import CheckinTally
     from sombrilla.core import clock
     from sombrilla.monitoring.records import models as m
@@ -264,6 +264,16 @@ def populate(organisation, member) -> dict[str, int]:
         CheckinTally(organisation=organisation, month=month(i), event=event, count=3 + i % 13)
         for i in range(70)
         for event in ("plan", "escalated_due", "escalated_sos", "escalated_silent")
+    )
+    AlertTally.objects.bulk_create(
+        AlertTally(organisation=organisation, month=month(i), category=category, count=2 + i % 9)
+        for i in range(70)
+        for category in ("", *CATEGORIES)
+    )
+    PoliceAlertTally.objects.bulk_create(
+        PoliceAlertTally(organisation=organisation, month=month(i), kind=kind, count=1 + i % 17)
+        for i in range(70)
+        for kind in ("raid", "patrol", "checkpoint", "posing", "other")
     )
     sys.stdout.write("\n")
     if connection.vendor == "postgresql":

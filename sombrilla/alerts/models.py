@@ -238,3 +238,35 @@ class IncidentTally(models.Model):
                 fields=["organisation", "month", "area", "category"], name="incident_tally_unique_cell"
             )
         ]
+
+
+class AlertTally(models.Model):
+    """Alerts about clients published per organisation and month, with no link to any alert, so that M&E
+    figures outlive the purge of expired alerts. The row with no category counts the alerts; each other row
+    counts the alerts in its category, which an alert joins when published or when a report attached to it
+    brings the category."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="alert_tallies")
+    month = models.DateField()
+    category = models.CharField(max_length=24, choices=Category.choices, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month", "category"], name="alert_tally_unique_cell")
+        ]
+
+
+class PoliceAlertTally(models.Model):
+    """Police alerts published per organisation, month and kind, with no link to any of them: police alerts are
+    deleted hours after the sighting, and the organisation's yearly figures must not go with them."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="police_alert_tallies")
+    month = models.DateField()
+    kind = models.CharField(max_length=16, choices=PoliceAlert.Kind.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month", "kind"], name="police_alert_tally_unique_cell")
+        ]

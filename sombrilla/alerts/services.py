@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -20,12 +21,14 @@ from sombrilla.alerts import selectors
 from sombrilla.alerts.models import (
     SCREENABLE_KINDS,
     Alert,
+    AlertTally,
     AreaFollow,
     Category,
     Identifier,
     IdentifierKind,
     IncidentTally,
     PoliceAlert,
+    PoliceAlertTally,
     Report,
     ScreeningCount,
     ScreeningTally,
@@ -70,6 +73,18 @@ class IdentifierIn:
 
 def _month(day: date) -> date:
     return day.replace(day=1)
+
+
+def _month_of(moment: datetime) -> date:
+    """The month a moment falls in, in the site's time zone, as the M&E figures count it."""
+    return _month(timezone.localdate(moment))
+
+
+def _count_up(model, **cell) -> None:
+    """Add one to a counter row (a tally's cell, a day's count), creating it on its first use."""
+    if not model.objects.filter(**cell).update(count=F("count") + 1):
+        row, _created = model.objects.get_or_create(**cell)
+        model.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -138,13 +153,13 @@ def _tally(report: Report) -> None:
     if report.tallied or not report.consent_statistics:
         return
     for category in report.categories:
-        cell, _created = IncidentTally.objects.get_or_create(
+        _count_up(
+            IncidentTally,
             organisation_id=report.organisation_id,
             month=_month(report.occurred_on),
-            area=report.area,
+            area_id=report.area_id,
             category=category,
         )
-        IncidentTally.objects.filter(pk=cell.pk).update(count=F("count") + 1)
     report.tallied = True
 
 
@@ -270,6 +285,8 @@ def alert_publish(
         expires_at=add_months(now, actor.organisation.alert_retention_months),
     )
     alert.areas.set(areas)
+    for category in ("", *categories):  # the alert itself, then each of its categories
+        _count_up(AlertTally, organisation_id=alert.organisation_id, month=_month_of(now), category=category)
     report.alert = alert
     report.status = Report.Status.PUBLISHED
     report.moderated_at = now
@@ -305,6 +322,10 @@ def report_attach(*, actor: Membership, report: Report, alert: Alert) -> Alert:
     ).exists():
         raise AlertError(_("This report shares no identifier with that alert."))
     now = clock.now()
+    for category in set(report.categories) - set(alert.categories):
+        _count_up(
+            AlertTally, organisation_id=alert.organisation_id, month=_month_of(alert.published_at), category=category
+        )
     alert.categories = [value for value in Category.values if value in set(alert.categories) | set(report.categories)]
     alert.expires_at = max(alert.expires_at, add_months(now, actor.organisation.alert_retention_months))
     alert.save(update_fields=["categories", "expires_at"])
@@ -400,6 +421,12 @@ def _police_publish(*, actor: Membership, police_alert: PoliceAlert) -> None:
     police_alert.status = PoliceAlert.Status.PUBLISHED
     police_alert.published_at = clock.now()
     police_alert.save(update_fields=["status", "published_at"])
+    _count_up(
+        PoliceAlertTally,
+        organisation_id=police_alert.organisation_id,
+        month=_month_of(police_alert.published_at),
+        kind=police_alert.kind,
+    )
     audit_record(
         actor=actor, action=AuditAction.POLICE_ALERT_PUBLISHED, target_type="police_alert", target_id=police_alert.pk
     )
@@ -522,13 +549,6 @@ class ScreeningAnswer:
     latest_month: date | None
     categories: list[str]
     left_today: int
-
-
-def _count_up(model, **cell) -> None:
-    """Add one to a day's counter row, creating it on its first use."""
-    if not model.objects.filter(**cell).update(count=F("count") + 1):
-        row, _created = model.objects.get_or_create(**cell)
-        model.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
 # Double-quoted identifiers are standard SQL: SQLite and PostgreSQL read these alike. The check is the one

@@ -109,8 +109,8 @@ COMPUTATIONS: dict[str, Computation] = {
         Kind.COUNT, _("Member organisations that took part in mobilisation campaigns, each once; by theme and region.")
     ),
     # Sombrilla's own use (the shipped "sombrilla-platform" framework), from the unlinked tallies that outlive
-    # the purges (accounts.MembershipTally, alerts.IncidentTally and ScreeningTally, checkins.CheckinTally) and,
-    # where there is none, from the rows still held.
+    # the purges (accounts.MembershipTally; alerts.IncidentTally, AlertTally, PoliceAlertTally and ScreeningTally;
+    # checkins.CheckinTally) and, where there is none, from the rows still held.
     "platform.members": Computation(
         Kind.COUNT, _("Accounts in the organisation at the end of the period (every role)."), people=True
     ),
@@ -127,15 +127,13 @@ COMPUTATIONS: dict[str, Computation] = {
     "platform.alerts": Computation(
         Kind.COUNT,
         _(
-            "Alerts about clients published in the period that are still held (they are deleted when they "
-            "expire); by category."
+            "Alerts about clients published in the period; an alert naming several categories counts once in each; "
+            "by category."
         ),
         people=True,
     ),
     "platform.police_alerts": Computation(
-        Kind.COUNT,
-        _("Police alerts published in the period that are still held (they are deleted hours after); by kind."),
-        people=True,
+        Kind.COUNT, _("Police alerts published in the period; by kind."), people=True
     ),
     "platform.screenings": Computation(Kind.COUNT, _("Client identifiers checked in the period."), people=True),
     "platform.checkin_plans": Computation(

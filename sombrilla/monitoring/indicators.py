@@ -10,15 +10,14 @@ Years after the current one have no data; nor do years before the oldest organis
 Sombrilla, for figures of Sombrilla's own use.
 """
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum, TextField
-from django.db.models.functions import Cast, ExtractYear
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -281,33 +280,19 @@ def platform_reports(scope: Scope) -> Computed:
 
 @computes("platform.alerts")
 def platform_alerts(scope: Scope) -> Computed:
-    """An alert lists its categories in a JSON list, which SQLite and PostgreSQL query differently: alerts are
-    counted by their whole list in the database, and only the few different lists are read here."""
-    from sombrilla.alerts.models import Alert
+    from sombrilla.alerts.models import AlertTally
 
-    start, end = scope.moments()
-    rows = (
-        _own(Alert, scope, published_at__gte=start, published_at__lte=end)
-        .annotate(year_of=ExtractYear("published_at"), listed=Cast("categories", TextField()))
-        .values("year_of", "listed")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    totals: dict[int, Counter] = defaultdict(Counter)
-    categories: dict[int, Counter] = defaultdict(Counter)
-    for row in rows:
-        totals[row["year_of"]][None] += row["n"]
-        for category in set(json.loads(row["listed"] or "[]")):
-            categories[row["year_of"]][category] += row["n"]
-    return counts(scope.in_use(), totals, **{"incident-category": categories})
+    cells = per_year(_own(AlertTally, scope), "month", scope, by="category", amount=Sum("count"))
+    # The tally's row with no category counts the alerts themselves: an alert has one or more categories.
+    totals = {year: Counter({None: found.pop("", 0)}) for year, found in cells.items()}
+    return counts(scope.in_use(), totals, **{"incident-category": cells})
 
 
 @computes("platform.police_alerts")
 def platform_police_alerts(scope: Scope) -> Computed:
-    from sombrilla.alerts.models import PoliceAlert
+    from sombrilla.alerts.models import PoliceAlertTally
 
-    published = _own(PoliceAlert, scope, status=PoliceAlert.Status.PUBLISHED)
-    by_kind = per_year(published, "published_at", scope, by="kind")
+    by_kind = per_year(_own(PoliceAlertTally, scope), "month", scope, by="kind", amount=Sum("count"))
     return counts(scope.in_use(), by_kind, **{"police-kind": by_kind})
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from sombrilla.accounts import selectors as account_selectors
 from sombrilla.accounts import services as account_services
@@ -14,11 +15,13 @@ from sombrilla.accounts.models import Membership, Role
 from sombrilla.alerts import selectors, services
 from sombrilla.alerts.models import (
     Alert,
+    AlertTally,
     Category,
     Identifier,
     IdentifierKind,
     IncidentTally,
     PoliceAlert,
+    PoliceAlertTally,
     Report,
     ScreeningCount,
     ScreeningTally,
@@ -247,6 +250,21 @@ def test_it_adds_a_report_to_a_matching_alert(bob, alice, frank, areas):
     assert _audited(AuditAction.REPORT_ATTACHED, bob, report.pk)
 
 
+def test_it_counts_each_alert_once_and_once_in_each_of_its_categories_in_its_month(bob, alice, frank, areas):
+    """The unlinked tally M&E counts alerts from: a report attached later adds only the categories it brings,
+    in the month the alert was published, and never the alert a second time."""
+    alert = make_alert(bob, alice, areas["westlands"], categories=[Category.NON_PAYMENT])
+    published = timezone.localdate(alert.published_at).replace(day=1)
+    report = make_report(frank, areas["nairobi"], categories=[Category.ROBBERY, Category.NON_PAYMENT])
+    with clock.travel(timedelta(days=40)):
+        services.report_attach(actor=bob, report=report, alert=alert)
+    assert set(AlertTally.objects.values_list("organisation", "month", "category", "count")) == {
+        (alert.organisation_id, published, "", 1),
+        (alert.organisation_id, published, Category.NON_PAYMENT, 1),
+        (alert.organisation_id, published, Category.ROBBERY, 1),
+    }
+
+
 def test_it_refuses_to_add_a_report_to_an_alert_it_shares_nothing_with(bob, alice, frank, areas):
     alert = make_alert(bob, alice, areas["westlands"])
     report = make_report(frank, areas["nairobi"], phone="+254 733 000 111")
@@ -398,6 +416,26 @@ def test_it_expires_police_alerts_after_the_organisations_hours(alice, bob, area
             selectors.police_alert_get_for_member(actor=alice, police_alert_id=police_alert.pk)
         assert services.alerts_purge()["police_alerts"] == 1
     assert not PoliceAlert.objects.exists()
+
+
+def test_it_counts_published_police_alerts_by_kind_and_nothing_else(alice, bob, carol, areas):
+    """The unlinked tally M&E counts police alerts from, which outlives their purge hours later."""
+    warn = {"actor": alice, "area": areas["westlands"], "minutes_ago": 0}
+    waiting = services.police_alert_create(**warn, kind="raid")
+    refused = services.police_alert_create(**warn, kind="patrol")
+    services.police_alert_reject(actor=bob, police_alert=refused)
+    assert not PoliceAlertTally.objects.exists()
+    services.police_alert_approve(actor=bob, police_alert=waiting)
+    account_services.membership_set_trusted(actor=carol, membership=alice, trusted=True)
+    alice.refresh_from_db()
+    services.police_alert_create(**warn, kind="raid")
+    month = timezone.localdate(clock.now()).replace(day=1)
+    assert list(PoliceAlertTally.objects.values_list("organisation", "month", "kind", "count")) == [
+        (alice.organisation_id, month, "raid", 2)
+    ]
+    with clock.travel(timedelta(days=2)):
+        assert services.alerts_purge()["police_alerts"] == 3  # the rejected one too
+    assert PoliceAlertTally.objects.get().count == 2
 
 
 def test_it_refuses_a_police_sighting_older_than_an_alert_would_last(alice, areas):
@@ -617,6 +655,7 @@ def test_it_deletes_expired_alerts_with_their_reports_and_identifiers_for_real(b
         assert _raw(table, "id") == [], table
     # The figures for M&E survive, with no link to anything that was deleted.
     assert sum(IncidentTally.objects.values_list("count", flat=True)) == 4
+    assert dict(AlertTally.objects.values_list("category", "count")) == {"": 1, "non_payment": 1, "threats": 1}
 
 
 def test_it_deletes_rejected_reports_30_days_after_rejection(bob, alice, areas):

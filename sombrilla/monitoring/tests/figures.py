@@ -6,12 +6,12 @@ Years are relative to the real clock: Y0 is two years ago, Y1 last year, Y2 this
 organisation joined Sombrilla on 1 January of Y0.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.utils import timezone
 
 from sombrilla.accounts.models import Area, Membership, MembershipTally, Organisation
-from sombrilla.alerts.models import Alert, IncidentTally, PoliceAlert, ScreeningTally
+from sombrilla.alerts.models import AlertTally, IncidentTally, PoliceAlertTally, ScreeningTally
 from sombrilla.checkins.models import CheckinTally
 from sombrilla.conftest import make_member
 from sombrilla.core import clock
@@ -75,14 +75,11 @@ def platform(org: Organisation) -> dict:
         (6, ["robbery", "threats"]),
         (7, ["other"]),
     ):
-        _alert(org, moment(Y1, month), categories)
+        _alert(org, date(Y1, month, 1), categories)
     for month in (1, 2):
-        _alert(org, moment(Y2, month), ["police"])
+        _alert(org, date(Y2, month, 1), ["police"])
     for kind, n in (("raid", 12), ("patrol", 7), ("checkpoint", 2)):
-        for _number in range(n):
-            _police_alert(org, kind, PoliceAlert.Status.PUBLISHED)
-    _police_alert(org, "raid", PoliceAlert.Status.PENDING)
-    _police_alert(org, "raid", PoliceAlert.Status.REJECTED)
+        _tally(PoliceAlertTally, org, date(Y1, 3, 1), n, kind=kind)
     for day, n in ((date(Y1, 1, 5), 10), (date(Y1, 6, 5), 20), (date(Y1, 12, 31), 3), (date(Y2, 1, 1), 4)):
         _tally(ScreeningTally, org, day, n)
     for month, event, n in (
@@ -98,28 +95,10 @@ def platform(org: Organisation) -> dict:
     return {"nairobi": nairobi, "mombasa": mombasa}
 
 
-def _alert(org, published: datetime, categories: list[str]) -> Alert:
-    return Alert.objects.create(
-        organisation=org,
-        categories=categories,
-        text="alert",
-        occurred_month=published.date().replace(day=1),
-        published_at=published,
-        expires_at=clock.now() + timedelta(days=30),
-    )
-
-
-def _police_alert(org, kind: str, status: str) -> None:
-    seen = moment(Y1, 3)
-    published = seen if status == PoliceAlert.Status.PUBLISHED else None
-    PoliceAlert.objects.create(
-        organisation=org,
-        kind=kind,
-        seen_at=seen,
-        status=status,
-        published_at=published,
-        expires_at=clock.now() + timedelta(days=1),
-    )
+def _alert(org, month: date, categories: list[str]) -> None:
+    """One alert published in `month` (the only one that month), as publishing counts it."""
+    for category in ("", *categories):
+        _tally(AlertTally, org, month, 1, category=category)
 
 
 def _deliveries(org) -> None:

@@ -11,7 +11,9 @@ from decimal import Decimal
 import pytest
 
 from sombrilla.accounts.models import Organisation
-from sombrilla.alerts.models import ScreeningTally
+from sombrilla.alerts import services as alerts
+from sombrilla.alerts.models import Alert, AlertTally, PoliceAlert, PoliceAlertTally, ScreeningTally
+from sombrilla.alerts.tests.factories import make_alert, make_areas
 from sombrilla.checkins import services as checkins
 from sombrilla.checkins.models import CheckinTally, Plan
 from sombrilla.checkins.tests.factories import lapse, make_plan
@@ -112,8 +114,8 @@ def test_it_computes_every_platform_indicator_as_counted_by_hand(org_m):
         # Y2: two alerts about police: the total and the cell are both <5.
         ("P2.2", Y2): {"total": "<5", "incident-category": {"police": "<5"}},
         ("P2.2", Y0): {"total": "0"},
-        # Published police alerts only (not the pending or rejected raid): 12 raids, 7 patrols, 2 checkpoints =
-        # 21. Checkpoints (2) are <5; patrols (7) hidden with them make 9, and 9 - 5 = 4: safe.
+        # Police alerts: 12 raids, 7 patrols, 2 checkpoints = 21. Checkpoints (2) are <5; patrols (7) hidden
+        # with them make 9, and 9 - 5 = 4: safe.
         ("P2.3", Y1): {"total": "21", "police-kind": {"raid": "12", "patrol": "…", "checkpoint": "<5"}},
         # Screenings: Y1 10 + 20 + 3 = 33 (31 December counts in Y1); Y2 4 (1 January).
         ("P2.4", Y0): {"total": "0"},
@@ -392,3 +394,27 @@ def test_it_counts_check_ins_from_tallies_that_outlive_the_purge_of_the_plans(fr
         "escalated_sos": 1,
         "escalated_silent": 1,
     }
+
+
+def test_it_counts_alerts_and_police_alerts_from_tallies_that_outlive_the_purge(frameworks, people):
+    """Through the real alert services: five alerts about clients and six police alerts published, one police
+    alert waiting and one rejected; then everything expires and is purged, and the figures stay."""
+    alice, bob = people["alice"], people["bob"]
+    areas = make_areas(alice.organisation)
+    for number in range(5):
+        make_alert(bob, alice, areas["nairobi"], phone=f"+25470000000{number}")
+    for _number in range(6):
+        police_alert = alerts.police_alert_create(actor=alice, area=areas["nairobi"], kind="raid", minutes_ago=0)
+        alerts.police_alert_approve(actor=bob, police_alert=police_alert)
+    alerts.police_alert_create(actor=alice, area=areas["nairobi"], kind="patrol", minutes_ago=0)
+    refused = alerts.police_alert_create(actor=alice, area=areas["nairobi"], kind="checkpoint", minutes_ago=0)
+    alerts.police_alert_reject(actor=bob, police_alert=refused)
+    with clock.travel(timedelta(days=400)):
+        alerts.alerts_purge()
+    assert not Alert.objects.exists() and not PoliceAlert.objects.exists()
+    got = values_of("sombrilla-platform", [alice.organisation], years=[Y2])
+    # Each report (make_report) names non-payment and threats: every alert counts once in each.
+    assert shown(got[("P2.2", Y2)]) == {"total": "5", "incident-category": {"non_payment": "5", "threats": "5"}}
+    assert shown(got[("P2.3", Y2)]) == {"total": "6", "police-kind": {"raid": "6"}}
+    assert set(AlertTally.objects.values_list("category", "count")) == {("", 5), ("non_payment", 5), ("threats", 5)}
+    assert list(PoliceAlertTally.objects.values_list("kind", "count")) == [("raid", 6)]
