@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import connection
 
 KEY_NAMES = ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "IDENTIFIER_PEPPER")
 # Every variable settings.py reads, found in its source so a new one cannot leak in from the test run.
@@ -209,3 +211,16 @@ def test_it_serves_with_an_access_log_that_has_no_address_user_agent_referer_or_
     assert "%(U)s" in log_format
     for atom in ("%(h)s", "%(a)s", "%(f)s", "%(r)s", "%(q)s", "%(u)s", "}i", "}e"):
         assert atom not in log_format, atom
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_keeps_its_database_connection_from_one_request_to_the_next():
+    """Outside the test client, which holds connections open itself: a request's start and end signals are
+    where Django closes a connection that has outlived DATABASE_CONN_MAX_AGE."""
+    connection.ensure_connection()
+    kept = connection.connection
+    for _request in range(2):
+        request_started.send(sender=None)
+        connection.ensure_connection()
+        request_finished.send(sender=None)
+    assert connection.connection is kept
