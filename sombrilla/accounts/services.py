@@ -6,13 +6,12 @@ so the web form, the API and the command line behave the same.
 
 import functools
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from xkcdpass import xkcd_password
 
@@ -33,7 +32,7 @@ from sombrilla.accounts.models import (
 )
 from sombrilla.core import clock, crypto
 from sombrilla.core.audit import AuditAction
-from sombrilla.core.services import audit_record
+from sombrilla.core.services import audit_record, count_up
 
 RECOVERY_CODE_COUNT = 10
 API_TOKEN_DAYS = 90
@@ -58,14 +57,8 @@ class Throttled(AccountError):
         super().__init__(_("Too many attempts. Try again later."))
 
 
-def _month(day: date) -> date:
-    return day.replace(day=1)
-
-
 def _tally(*, organisation: Organisation, event: str) -> None:
-    month = _month(clock.now().date())
-    tally, _created = MembershipTally.objects.get_or_create(organisation=organisation, month=month, event=event)
-    MembershipTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
+    count_up(MembershipTally, organisation=organisation, month=clock.month(), event=event)
 
 
 def pseudonym_validate(pseudonym: str, *, exclude: Account | None = None) -> str:
@@ -255,7 +248,7 @@ def account_join(*, code: str, pseudonym: str, passphrase: str, language: str = 
         organisation=invitation.organisation,
         role=invitation.role,
         invited_by=invitation.issued_by,
-        joined_on=_month(clock.now().date()),
+        joined_on=clock.month(),
     )
     invitation.used_at = clock.now()
     invitation.used_by = membership

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,7 +37,7 @@ from sombrilla.alerts.models import (
 from sombrilla.alerts.normalise import identifier_key, identifier_normalise
 from sombrilla.core import clock, crypto
 from sombrilla.core.audit import AuditAction
-from sombrilla.core.services import audit_record
+from sombrilla.core.services import audit_record, count_up
 from sombrilla.notify.models import Topic
 from sombrilla.notify.services import dispatch_create
 
@@ -73,18 +72,6 @@ class IdentifierIn:
 
 def _month(day: date) -> date:
     return day.replace(day=1)
-
-
-def _month_of(moment: datetime) -> date:
-    """The month a moment falls in, in the site's time zone, as the M&E figures count it."""
-    return _month(timezone.localdate(moment))
-
-
-def _count_up(model, **cell) -> None:
-    """Add one to a counter row (a tally's cell, a day's count), creating it on its first use."""
-    if not model.objects.filter(**cell).update(count=F("count") + 1):
-        row, _created = model.objects.get_or_create(**cell)
-        model.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -153,7 +140,7 @@ def _tally(report: Report) -> None:
     if report.tallied or not report.consent_statistics:
         return
     for category in report.categories:
-        _count_up(
+        count_up(
             IncidentTally,
             organisation_id=report.organisation_id,
             month=_month(report.occurred_on),
@@ -286,7 +273,7 @@ def alert_publish(
     )
     alert.areas.set(areas)
     for category in ("", *categories):  # the alert itself, then each of its categories
-        _count_up(AlertTally, organisation_id=alert.organisation_id, month=_month_of(now), category=category)
+        count_up(AlertTally, organisation_id=alert.organisation_id, month=clock.month(now), category=category)
     report.alert = alert
     report.status = Report.Status.PUBLISHED
     report.moderated_at = now
@@ -323,8 +310,8 @@ def report_attach(*, actor: Membership, report: Report, alert: Alert) -> Alert:
         raise AlertError(_("This report shares no identifier with that alert."))
     now = clock.now()
     for category in set(report.categories) - set(alert.categories):
-        _count_up(
-            AlertTally, organisation_id=alert.organisation_id, month=_month_of(alert.published_at), category=category
+        count_up(
+            AlertTally, organisation_id=alert.organisation_id, month=clock.month(alert.published_at), category=category
         )
     alert.categories = [value for value in Category.values if value in set(alert.categories) | set(report.categories)]
     alert.expires_at = max(alert.expires_at, add_months(now, actor.organisation.alert_retention_months))
@@ -421,10 +408,10 @@ def _police_publish(*, actor: Membership, police_alert: PoliceAlert) -> None:
     police_alert.status = PoliceAlert.Status.PUBLISHED
     police_alert.published_at = clock.now()
     police_alert.save(update_fields=["status", "published_at"])
-    _count_up(
+    count_up(
         PoliceAlertTally,
         organisation_id=police_alert.organisation_id,
-        month=_month_of(police_alert.published_at),
+        month=clock.month(police_alert.published_at),
         kind=police_alert.kind,
     )
     audit_record(
@@ -626,7 +613,7 @@ def _screening_take(membership: Membership, day: date, limit: int) -> int:
 def _screening_tally_up(organisation: Organisation, day: date) -> None:
     params = [_db_pk(organisation), connection.ops.adapt_datefield_value(day)]
     if not _execute(_SCREENING_TALLY, params):
-        _count_up(ScreeningTally, organisation=organisation, day=day)  # the organisation's first check of the day
+        count_up(ScreeningTally, organisation=organisation, day=day)  # the organisation's first check of the day
 
 
 def _screening_reports(rows) -> list[tuple]:
@@ -655,7 +642,7 @@ def _screening_count_and_look(actor: Membership, day: date, hashed: str) -> tupl
         rows = _execute(_SCREENING_AT_ONCE[shares], params)
         if rows:
             if not rows[0][1]:
-                _count_up(ScreeningTally, organisation=organisation, day=day)  # its first check of the day
+                count_up(ScreeningTally, organisation=organisation, day=day)  # its first check of the day
             return rows[0][0], _screening_reports(row[2:] for row in rows if row[2] is not None)
         # Nothing taken: the member's first check of the day (its row is made below), or the limit reached.
     with transaction.atomic():

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -38,7 +37,7 @@ from sombrilla.checkins.models import (
 )
 from sombrilla.core import clock, crypto
 from sombrilla.core.audit import AuditAction
-from sombrilla.core.services import audit_record, audit_record_outside
+from sombrilla.core.services import audit_record, audit_record_outside, count_up
 from sombrilla.notify.channels import normalise_destination
 from sombrilla.notify.models import Channel, Delivery, Topic
 from sombrilla.notify.services import Outside, dispatch_create, dispatches_delete
@@ -68,10 +67,7 @@ _ESCALATION_EVENTS = {
 
 def _tally(plan: Plan, event: str, now: datetime) -> None:
     """+1 in the organisation's unlinked monthly figures (CheckinTally)."""
-    tally, _created = CheckinTally.objects.get_or_create(
-        organisation_id=plan.organisation_id, month=now.date().replace(day=1), event=event
-    )
-    CheckinTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
+    count_up(CheckinTally, organisation_id=plan.organisation_id, month=clock.month(now), event=event)
 
 
 def _require_member(actor: Membership) -> None:

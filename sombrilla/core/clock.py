@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -11,6 +11,12 @@ _offset = timedelta(0)
 
 def now() -> datetime:
     return timezone.now() + _offset
+
+
+def month(moment: datetime | None = None) -> date:
+    """The first day of the month `moment` (now, by default) falls in, in the site's time zone: the month a
+    tally counts it in, and so the year M&E reports it in."""
+    return timezone.localdate(moment or now()).replace(day=1)
 
 
 @contextmanager

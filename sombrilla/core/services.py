@@ -1,9 +1,19 @@
-"""Writing the audit log. Called by other apps' services inside their own transaction."""
+"""Writing the audit log and the apps' counters. Called by other apps' services inside their own transaction."""
 
 import uuid
 
+from django.db.models import F
+
 from sombrilla.core.audit import AuditAction
 from sombrilla.core.models import AuditEntry
+
+
+def count_up(model, **cell) -> None:
+    """Add one to a counter row (a cell of an unlinked tally, a member's count for the day), creating it on its
+    first use. The database adds, so two requests counting at once both count."""
+    if not model.objects.filter(**cell).update(count=F("count") + 1):
+        row, _created = model.objects.get_or_create(**cell)
+        model.objects.filter(pk=row.pk).update(count=F("count") + 1)
 
 
 def audit_record(
