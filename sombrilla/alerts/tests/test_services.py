@@ -7,7 +7,6 @@ import pytest
 from django.db import connection, transaction
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from sombrilla.accounts import selectors as account_selectors
 from sombrilla.accounts import services as account_services
@@ -254,7 +253,7 @@ def test_it_counts_each_alert_once_and_once_in_each_of_its_categories_in_its_mon
     """The unlinked tally M&E counts alerts from: a report attached later adds only the categories it brings,
     in the month the alert was published, and never the alert a second time."""
     alert = make_alert(bob, alice, areas["westlands"], categories=[Category.NON_PAYMENT])
-    published = timezone.localdate(alert.published_at).replace(day=1)
+    published = clock.month(alert.published_at)
     report = make_report(frank, areas["nairobi"], categories=[Category.ROBBERY, Category.NON_PAYMENT])
     with clock.travel(timedelta(days=40)):
         services.report_attach(actor=bob, report=report, alert=alert)
@@ -429,7 +428,7 @@ def test_it_counts_published_police_alerts_by_kind_and_nothing_else(alice, bob, 
     account_services.membership_set_trusted(actor=carol, membership=alice, trusted=True)
     alice.refresh_from_db()
     services.police_alert_create(**warn, kind="raid")
-    month = timezone.localdate(clock.now()).replace(day=1)
+    month = clock.month()
     assert list(PoliceAlertTally.objects.values_list("organisation", "month", "kind", "count")) == [
         (alice.organisation_id, month, "raid", 2)
     ]
